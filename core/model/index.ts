@@ -1,0 +1,5 @@
+export * from "./Topology.js"
+export * from "./PackingPlan.js"
+export * from "./PhysicalPlan.js"
+export * from "./ExecutionState.js"
+export * from "./Locations.js"

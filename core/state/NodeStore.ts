@@ -1,0 +1,21 @@
+/**
+ * The byte-level store a state-manager plugin implements (a directory, ZooKeeper, ...).
+ * Paths are absolute slash-separated node paths under the plugin's root, e.g. `/topologies/wc`.
+ */
+import type { Duration, Effect, Option, Scope, Stream } from "effect"
+import type { LockError, StateError } from "../StateManager.js"
+
+export interface NodeStore {
+  /** `None` when the node does not exist (or is ephemeral and its owner is gone). */
+  readonly read: (path: string) => Effect.Effect<Option.Option<Uint8Array>, StateError>
+  /** Creates or replaces a node atomically. Ephemeral nodes vanish with their writer. */
+  readonly write: (path: string, data: Uint8Array, options: { readonly ephemeral: boolean }) => Effect.Effect<void, StateError>
+  /** Removes a node; absent is fine. */
+  readonly remove: (path: string) => Effect.Effect<void, StateError>
+  /** Names of the direct children of a folder node; none when it does not exist. */
+  readonly children: (path: string) => Effect.Effect<ReadonlyArray<string>, StateError>
+  /** The node's current content, then each change, until interrupted. */
+  readonly watch: (path: string) => Stream.Stream<Option.Option<Uint8Array>, StateError>
+  /** An exclusive lock for the scope, across processes. */
+  readonly lock: (path: string, timeout: Duration.DurationInput) => Effect.Effect<void, LockError | StateError, Scope.Scope>
+}

@@ -1,0 +1,7 @@
+export * as Clusters from "./core/Clusters.js"
+export * as MetricsSink from "./core/MetricsSink.js"
+export * as Plugin from "./core/Plugin.js"
+export * as Scheduler from "./core/Scheduler.js"
+export * as StateManager from "./core/StateManager.js"
+export * as Uploader from "./core/Uploader.js"
+export * as Model from "./core/model/index.js"
