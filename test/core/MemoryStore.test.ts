@@ -1,0 +1,41 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Option, Stream } from "effect"
+import { StateManager } from "../../core/StateManager.js"
+import * as MemoryStore from "../../core/state/MemoryStore.js"
+import { TManagerLocation } from "../../core/model/Locations.js"
+
+const loc = (port: number) =>
+  new TManagerLocation({ topologyName: "wc", topologyId: "wc-1", host: "h", controllerPort: port, serverPort: 2, statsPort: 3, shellPort: 4 })
+
+describe("makeStateManager over the memory store", () => {
+  it.effect("round-trips typed values and lists them", () =>
+    Effect.gen(function* () {
+      const sm = yield* StateManager
+      expect(yield* sm.get("tmanagers", "wc")).toEqual(Option.none())
+      yield* sm.set("tmanagers", "wc", loc(1))
+      const got = yield* sm.get("tmanagers", "wc")
+      expect(Option.getOrThrow(got).controllerPort).toBe(1)
+      expect(yield* sm.list("tmanagers")).toEqual(["wc"])
+      yield* sm.delete("tmanagers", "wc")
+      expect(yield* sm.list("tmanagers")).toEqual([])
+    }).pipe(Effect.provide(MemoryStore.layer)))
+
+  it.effect("rejects a topology name that would escape its folder", () =>
+    Effect.gen(function* () {
+      const sm = yield* StateManager
+      const err = yield* Effect.flip(sm.get("topologies", "../etc"))
+      expect(err.message).toContain('invalid topology name "../etc"')
+    }).pipe(Effect.provide(MemoryStore.layer)))
+
+  it.live("watch emits the current value then each distinct change", () =>
+    Effect.gen(function* () {
+      const sm = yield* StateManager
+      const fiber = yield* sm.watch("tmanagers", "wc").pipe(Stream.take(3), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("10 millis")
+      yield* sm.set("tmanagers", "wc", loc(1))
+      yield* sm.set("tmanagers", "wc", loc(1))
+      yield* sm.set("tmanagers", "wc", loc(2))
+      const seen = Array.from(yield* Fiber.join(fiber))
+      expect(seen.map(Option.map((l) => l.controllerPort))).toEqual([Option.none(), Option.some(1), Option.some(2)])
+    }).pipe(Effect.provide(MemoryStore.layer)), { timeout: 5000 })
+})
