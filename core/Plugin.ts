@@ -52,16 +52,32 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, A = any, I 
 
 export const PluginInstanceTypeId: unique symbol = Symbol.for("heron-runtime/PluginInstance")
 
-/** A plugin chosen in a cluster file, with its (not yet decoded) options. Either carries its
- * definition (imported factory) or a package name to resolve at load time (`plugin("pkg", ...)`). */
+/** A built-in or imported plugin chosen in a cluster file, with its (not yet decoded) options. */
 export interface PluginInstance<K extends PluginKind = PluginKind> {
   readonly [PluginInstanceTypeId]: true
-  readonly source: { readonly _tag: "Definition"; readonly definition: PluginDefinition<K> } | { readonly _tag: "Package"; readonly packageName: string }
+  readonly definition: PluginDefinition<K>
   readonly options: unknown
 }
 
-export const isPluginInstance = (u: unknown): u is PluginInstance =>
+/** A third-party plugin chosen by npm package name (`plugin("heron-plugin-x", {...})`), resolved
+ * with a dynamic import when the cluster file is loaded and checked against the contract. */
+export interface PluginByName {
+  readonly [PluginInstanceTypeId]: true
+  readonly packageName: string
+  readonly options: unknown
+}
+
+/** What a cluster file may put in a plugin slot of kind `K`. */
+export type PluginChoice<K extends PluginKind> = PluginInstance<K> | PluginByName
+
+/** A plugin instance of any one kind. */
+export type AnyPluginInstance = { readonly [K in PluginKind]: PluginInstance<K> }[PluginKind]
+export type AnyPluginChoice = AnyPluginInstance | PluginByName
+
+export const isPluginChoice = (u: unknown): u is AnyPluginChoice =>
   typeof u === "object" && u !== null && PluginInstanceTypeId in u
+
+export const isPluginByName = (u: AnyPluginChoice): u is PluginByName => "packageName" in u
 
 export interface DefinedPlugin<K extends PluginKind, A, I> extends PluginDefinition<K, A, I> {
   /** Chooses this plugin in a cluster file, with typed options. */
@@ -71,11 +87,7 @@ export interface DefinedPlugin<K extends PluginKind, A, I> extends PluginDefinit
 /** Declares a plugin. An identity for the contract, plus `configure` for typed factories. */
 export const definePlugin = <K extends PluginKind, A, I>(definition: PluginDefinition<K, A, I>): DefinedPlugin<K, A, I> => ({
   ...definition,
-  configure: (options) => ({
-    [PluginInstanceTypeId]: true,
-    source: { _tag: "Definition", definition: definition as PluginDefinition<K> },
-    options
-  })
+  configure: (options) => ({ [PluginInstanceTypeId]: true, definition, options })
 })
 
 /** The label the host tags a plugin's logs and errors with. */

@@ -1,0 +1,36 @@
+/**
+ * The `heron` CLI: `heron config <cluster> [list]` prints the resolved cluster definition (secrets
+ * redacted); `heron version`. Topology verbs (submit, kill, ...) come with the topology engine.
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect } from "effect"
+import * as ClusterLoader from "../../dsl/ClusterLoader.js"
+import { describe } from "../../dsl/ResolvedCluster.js"
+import { clusterDirs } from "./clusterDirs.js"
+import { printClusters } from "./describeClusters.js"
+import { VERSION } from "../version.js"
+
+const clustersDir = Options.directory("clusters-dir").pipe(Options.optional, Options.withDescription("folder of cluster files"))
+const json = Options.boolean("json").pipe(Options.withDescription("JSON output"))
+
+const config = Command.make(
+  "config",
+  {
+    cluster: Args.text({ name: "cluster" }).pipe(Args.withDescription("cluster name, e.g. local")),
+    action: Args.choice([["list", "list"]], { name: "action" }).pipe(Args.withDefault("list" as const)),
+    clustersDir,
+    json
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const dirs = yield* clusterDirs(o.clustersDir)
+      const cluster = yield* ClusterLoader.loadCluster(o.cluster, dirs)
+      yield* printClusters([yield* describe(cluster)], o.json)
+    })
+).pipe(Command.withDescription("print a cluster's resolved definition (secrets redacted)"))
+
+const version = Command.make("version", {}, () => Console.log(`heron-runtime ${VERSION}`)).pipe(
+  Command.withDescription("print the version")
+)
+
+export const command = Command.make("heron").pipe(Command.withSubcommands([config, version]))

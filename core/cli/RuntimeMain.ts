@@ -1,0 +1,73 @@
+/**
+ * `heron-runtime --cluster <name> [--cluster <other>]`: loads the cluster definitions, starts every
+ * plugin, and serves the Tracker until SIGINT/SIGTERM, which interrupt every fiber and run the
+ * finalizers. `--list-clusters` prints the resolved definitions instead.
+ */
+import { Command, Options } from "@effect/cli"
+import { Config, Effect, Layer, Option } from "effect"
+import * as ClusterLoader from "../../dsl/ClusterLoader.js"
+import { describe } from "../../dsl/ResolvedCluster.js"
+import * as Clusters from "../Clusters.js"
+import * as Redactor from "../Redactor.js"
+import { buildCluster } from "../runtime/buildCluster.js"
+import * as Logging from "../runtime/Logging.js"
+import * as Tracker from "../tracker/Tracker.js"
+import { clusterDirs } from "./clusterDirs.js"
+import { printClusters } from "./describeClusters.js"
+import { errorLine } from "./errorLine.js"
+
+const cluster = Options.text("cluster").pipe(
+  Options.repeated,
+  Options.withDescription("cluster to serve (a clusters/<name>.heron.ts file); repeat for several; default $HERON_CLUSTER")
+)
+const port = Options.integer("port").pipe(Options.optional, Options.withDescription("Tracker port, overriding the first cluster's tracker.port"))
+const clustersDir = Options.directory("clusters-dir").pipe(Options.optional, Options.withDescription("folder of cluster files (default $HERON_CLUSTERS_DIR, ./clusters, then the built-in ones)"))
+const listClusters = Options.boolean("list-clusters").pipe(Options.withDescription("print the resolved cluster definitions (secrets redacted) and exit"))
+const json = Options.boolean("json").pipe(Options.withDescription("with --list-clusters: JSON output"))
+
+export class StartupError extends Error {
+  readonly _tag = "StartupError"
+}
+
+const list = (dirs: ReadonlyArray<string>, asJson: boolean) =>
+  Effect.gen(function* () {
+    const names = yield* ClusterLoader.listClusters(dirs)
+    const described = yield* Effect.forEach(names, (name) =>
+      ClusterLoader.loadCluster(name, dirs).pipe(
+        Effect.flatMap(describe),
+        Effect.catchAll((e) => Effect.succeed<unknown>({ name, error: errorLine(e) }))
+      ))
+    yield* printClusters(described, asJson)
+  })
+
+const serve = (names: ReadonlyArray<string>, portOverride: Option.Option<number>, dirs: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const loaded = yield* Effect.forEach(names, (name) => ClusterLoader.loadCluster(name, dirs))
+    const first = loaded[0]
+    if (first === undefined) return yield* Effect.fail(new StartupError("no cluster given: use --cluster <name>"))
+    const secrets = loaded.flatMap((c) => c.secrets)
+    const redactor = Layer.effect(Redactor.Redactor, Effect.tap(Redactor.make, (r) => Effect.forEach(secrets, r.register)))
+    const clusters = Layer.scoped(Clusters.Clusters, Effect.map(Effect.forEach(loaded, buildCluster), Clusters.make))
+    const server = Tracker.serve({ port: Option.getOrElse(portOverride, () => first.tracker.port), host: first.tracker.host }).pipe(
+      Layer.provide(Layer.merge(clusters, redactor))
+    )
+    return yield* Effect.scoped(
+      Effect.gen(function* () {
+        const address = yield* Layer.build(server).pipe(Effect.flatMap(Tracker.boundAddress))
+        yield* Effect.logInfo("heron-runtime ready").pipe(Effect.annotateLogs({ clusters: names.join(","), tracker: address }))
+        yield* Effect.addFinalizer(() => Effect.logInfo("heron-runtime stopped"))
+        return yield* Effect.never
+      })
+    ).pipe(Effect.provide(Logging.layer(secrets)))
+  })
+
+export const command = Command.make("heron-runtime", { cluster, port, clustersDir, listClusters, json }, (o) =>
+  Effect.gen(function* () {
+    const dirs = yield* clusterDirs(o.clustersDir)
+    if (o.listClusters) return yield* list(dirs, o.json)
+    const names = o.cluster.length > 0
+      ? o.cluster
+      : Option.toArray(yield* Config.option(Config.string("HERON_CLUSTER")).pipe(Effect.orElseSucceed(() => Option.none<string>())))
+    return yield* serve(names, o.port, dirs)
+  })
+)

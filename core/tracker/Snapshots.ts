@@ -1,0 +1,84 @@
+/**
+ * Reads topologies out of the clusters' state managers, for the Tracker's handlers. Nothing is
+ * cached: every answer reflects the state manager at the time of the request.
+ */
+import { Effect, Option } from "effect"
+import type { ClusterServices, ClustersService } from "../Clusters.js"
+import type { StateError, StateKind, StateValue } from "../StateManager.js"
+import { TrackerFailure } from "./Envelope.js"
+import type { TopologySnapshot } from "./wire/Snapshot.js"
+
+/** How a request names one topology. `role` is optional: some clients never send it. */
+export interface TopologyAddress {
+  readonly cluster: string
+  readonly environ: string
+  readonly role: string | undefined
+  readonly topology: string
+}
+
+/** `local/alice/default/wc`; `*` stands for the role when the request gave none. */
+export const formatAddress = (a: TopologyAddress): string => `${a.cluster}/${a.role ?? "*"}/${a.environ}/${a.topology}`
+
+const stateFailure = (cluster: string) => (e: StateError) =>
+  new TrackerFailure({ status: 500, message: `State manager of cluster ${cluster} failed to ${e.op} ${e.path}: ${e.message}` })
+
+/**
+ * Reads one topology. `None` when it has no execution state, or when the execution state belongs
+ * to another cluster (two cluster definitions may share one state manager).
+ */
+export const load = (cluster: ClusterServices, name: string): Effect.Effect<Option.Option<TopologySnapshot>, TrackerFailure> => {
+  const sm = cluster.stateManager
+  const get = <K extends StateKind>(kind: K): Effect.Effect<StateValue<K> | undefined, StateError> =>
+    Effect.map(sm.get(kind, name), Option.getOrUndefined)
+  return Effect.gen(function*() {
+    const es = yield* get("executionstate")
+    if (es === undefined || es.cluster !== cluster.name) return Option.none()
+    const [topology, packingPlan, physicalPlan, tmanager, scheduler] = yield* Effect.all([
+      get("topologies"),
+      get("packingplans"),
+      get("pplans"),
+      get("tmanagers"),
+      get("schedulers")
+    ], { concurrency: "unbounded" })
+    return Option.some({ name, executionState: es, topology, packingPlan, physicalPlan, tmanager, scheduler })
+  }).pipe(Effect.mapError(stateFailure(cluster.name)))
+}
+
+/** Every topology of one cluster, by name. */
+export const listCluster = (cluster: ClusterServices): Effect.Effect<ReadonlyArray<TopologySnapshot>, TrackerFailure> =>
+  cluster.stateManager.list("executionstate").pipe(
+    Effect.mapError(stateFailure(cluster.name)),
+    Effect.flatMap((names) => Effect.forEach(names, (n) => load(cluster, n), { concurrency: 8 })),
+    Effect.map((all) => all.flatMap(Option.toArray))
+  )
+
+/** Every topology of the given clusters (all when `names` is empty); unknown names match nothing. */
+export const listAll = (
+  clusters: ClustersService,
+  names: ReadonlyArray<string>
+): Effect.Effect<ReadonlyArray<TopologySnapshot>, TrackerFailure> =>
+  Effect.map(
+    Effect.forEach(clusters.all.filter((c) => names.length === 0 || names.includes(c.name)), listCluster),
+    (perCluster) => perCluster.flat()
+  )
+
+/**
+ * The topology a request names: cluster and name select it, environ (and role, when given) must
+ * match its execution state. Fails with 404 `Unknown cluster: x` or `Unknown topology: c/r/e/t`.
+ */
+export const find = (clusters: ClustersService, a: TopologyAddress): Effect.Effect<TopologySnapshot, TrackerFailure> =>
+  Effect.gen(function*() {
+    const cluster = yield* Option.match(clusters.get(a.cluster), {
+      onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `Unknown cluster: ${a.cluster}` })),
+      onSome: Effect.succeed
+    })
+    const unknown = new TrackerFailure({ status: 404, message: `Unknown topology: ${formatAddress(a)}` })
+    // Listing first keeps names the store would reject (`../x`) an unknown topology, not a store error.
+    const names = yield* Effect.mapError(cluster.stateManager.list("executionstate"), stateFailure(cluster.name))
+    if (!names.includes(a.topology)) return yield* unknown
+    const found = yield* load(cluster, a.topology)
+    if (Option.isNone(found)) return yield* unknown
+    const es = found.value.executionState
+    if (es.environ !== a.environ || (a.role !== undefined && es.role !== a.role)) return yield* unknown
+    return found.value
+  })

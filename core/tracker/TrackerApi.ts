@@ -1,0 +1,9 @@
+/**
+ * The whole Tracker HTTP API: Heron's topology endpoints and a health check. One value gives the
+ * server (`Tracker.layer`), the OpenAPI description and a typed client for the UI.
+ */
+import { HttpApi } from "@effect/platform"
+import { HealthApi } from "./HealthApi.js"
+import { TopologiesApi } from "./TopologiesApi.js"
+
+export class TrackerApi extends HttpApi.make("tracker").add(TopologiesApi).add(HealthApi) {}

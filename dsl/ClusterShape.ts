@@ -1,0 +1,50 @@
+/**
+ * The first stage of validating a cluster file: its own keys and the plugin slots (the options of
+ * each plugin are decoded by the plugin's own schema in the second stage).
+ */
+import { Schema } from "effect"
+import { isPluginChoice } from "../core/Plugin.js"
+
+const Plugin = Schema.declare(isPluginChoice, {
+  identifier: "plugin",
+  description: "a plugin, e.g. local({...}) or plugin(\"heron-plugin-x\", {...})"
+})
+
+const Port = Schema.Int.pipe(Schema.between(0, 65535), Schema.annotations({ identifier: "port (0-65535)" }))
+const Positive = Schema.Number.pipe(Schema.positive())
+
+export const ClusterShape = Schema.Struct({
+  name: Schema.optional(Schema.String.pipe(
+    Schema.pattern(/^[a-z0-9][a-z0-9_-]*$/),
+    Schema.annotations({ identifier: "cluster name (lower-case letters, digits, - and _)" })
+  )),
+  extends: Schema.optional(Schema.Unknown),
+  root: Schema.optional(Schema.String),
+  tracker: Schema.optionalWith(
+    Schema.Struct({
+      host: Schema.optionalWith(Schema.String, { default: () => "127.0.0.1" }),
+      port: Schema.optionalWith(Port, { default: () => 8888 })
+    }),
+    { default: () => ({ host: "127.0.0.1", port: 8888 }) }
+  ),
+  scheduler: Plugin,
+  stateManager: Plugin,
+  uploader: Plugin,
+  sinks: Schema.optionalWith(Schema.Array(Plugin), { default: () => [] }),
+  packing: Schema.optionalWith(
+    Schema.Struct({
+      algorithm: Schema.optionalWith(Schema.Literal("round-robin", "resource-compliant-round-robin"), { default: () => "round-robin" as const }),
+      containerLimits: Schema.optional(Schema.Struct({
+        cpu: Schema.optional(Positive),
+        ram: Schema.optional(Positive),
+        disk: Schema.optional(Positive)
+      }))
+    }),
+    { default: () => ({ algorithm: "round-robin" as const }) }
+  ),
+  topologyDefaults: Schema.optionalWith(
+    Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) }),
+    { default: () => ({}) }
+  )
+})
+export type ClusterShape = typeof ClusterShape.Type
