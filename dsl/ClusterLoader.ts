@@ -6,8 +6,8 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import { Config, Effect, Option, Schema } from "effect"
-import { homedir } from "node:os"
 import { pathToFileURL } from "node:url"
+import { expandHome } from "../core/internal/expandHome.js"
 import { isPluginChoice, type AnyPluginChoice, type PluginKind } from "../core/Plugin.js"
 import { redactWith } from "../core/Redactor.js"
 import { ClusterError, ClusterIssue, issuesOf } from "./ClusterError.js"
@@ -127,8 +127,6 @@ const resolveSlot = <K extends PluginKind>(kind: K, path: string, choice: AnyPlu
       : { definition, config: decoded.right }
     return Option.some(resolved)
   })
-
-const expandHome = (p: string) => (p === "~" ? homedir() : p.startsWith("~/") ? `${homedir()}${p.slice(1)}` : p)
 
 /** Loads, layers and validates the cluster file `file`. */
 export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) =>

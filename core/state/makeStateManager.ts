@@ -11,6 +11,7 @@ import {
   type StateManagerService,
   type StateValue
 } from "../StateManager.js"
+import { isValidTopologyName } from "../internal/topologyName.js"
 import type { NodeStore } from "./NodeStore.js"
 
 const encoder = new TextEncoder()
@@ -20,7 +21,7 @@ export const nodePath = (kind: StateKind, topology: string): string => `/${kind}
 export const lockPath = (topology: string): string => `/locks/${topology}__updateTopology`
 
 const validName = (op: string, topology: string) =>
-  /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(topology)
+  isValidTopologyName(topology)
     ? Effect.void
     : Effect.fail(new StateError({ op, path: topology, message: `invalid topology name "${topology}": use letters, digits, '.', '_' and '-'` }))
 

@@ -11,7 +11,7 @@
  * `containers.json`. `schedule` leaves alone containers that run and those not in the request;
  * `update` is the operation that reconciles a running topology with a new plan.
  */
-import { FileSystem } from "@effect/platform"
+import { FileSystem, Path } from "@effect/platform"
 import { Clock, Effect, Either, HashMap, Layer, Option, SynchronizedRef } from "effect"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -39,11 +39,12 @@ const specsOf = (request: LaunchRequest): Effect.Effect<ReadonlyArray<State.Spec
     : Effect.fail(new LocalFailure({ message: `duplicate container index in ${indexes.join(",")}`, retryable: false }))
 }
 
-/** Builds the service; needs the cluster's home and a file system, and forks the monitor. */
+/** Builds the service; needs the cluster's home, a file system and paths, and forks the monitor. */
 export const make = (config: Config) =>
   Effect.gen(function*() {
     const host = yield* PluginHost
     const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
     const root = config.workingDirectory ?? join(host.home, "topologies")
     const monitor: Monitor.MonitorOptions = {
       intervalMs: config.monitorIntervalMs,
@@ -65,7 +66,11 @@ export const make = (config: Config) =>
     for (const s of found) {
       yield* Effect.logInfo(`local scheduler: adopted ${s.containers.length} container(s) of ${s.topology.name}`)
     }
-    yield* Monitor.run(state, monitor).pipe(Effect.provideService(FileSystem.FileSystem, fs), Effect.forkScoped)
+    yield* Monitor.run(state, monitor).pipe(
+      Effect.provideService(FileSystem.FileSystem, fs),
+      Effect.provideService(Path.Path, path),
+      Effect.forkScoped
+    )
 
     const fail = (op: string, topology: string) => (e: LocalFailure) =>
       new SchedulerError({ op, topology, message: e.message, retryable: e.retryable })
@@ -108,6 +113,7 @@ export const make = (config: Config) =>
         if (Option.isSome(failure)) return yield* failure.value
       }).pipe(
         Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.provideService(Path.Path, path),
         Effect.mapError(fail(op, topology.name)),
         Effect.annotateLogs({ topology: topology.name })
       )
@@ -224,5 +230,5 @@ export const make = (config: Config) =>
   })
 
 /** The `local` scheduler as a layer. Its scope owns the monitor; closing it leaves containers running. */
-export const layer = (config: Config): Layer.Layer<Scheduler, PluginError, PluginHost | FileSystem.FileSystem> =>
+export const layer = (config: Config): Layer.Layer<Scheduler, PluginError, PluginHost | FileSystem.FileSystem | Path.Path> =>
   Layer.scoped(Scheduler, make(config))

@@ -12,9 +12,10 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import { Chunk, Deferred, Duration, Effect, Fiber, Layer, Ref, Schema, type Scope } from "effect"
+import { expandHome } from "../../../core/internal/expandHome.js"
 import { PluginHost } from "../../../core/Plugin.js"
 import { MetricsRecord, MetricsSink, SinkError, type MetricsSinkService, type SinkContext } from "../../../core/MetricsSink.js"
-import { expandHome, numberedFile, pruneStale, writeBatch } from "./internal/rotation.js"
+import { numberedFile, pruneStale, writeBatch } from "./internal/rotation.js"
 
 /** Options of the `file` sink, after Heron's `file-sink` section of `metrics_sinks.yaml`. */
 export const FileSinkConfig = Schema.Struct({

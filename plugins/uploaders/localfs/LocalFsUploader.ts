@@ -13,9 +13,11 @@
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Layer, Schema } from "effect"
+import { expandHome } from "../../../core/internal/expandHome.js"
+import { isValidTopologyName } from "../../../core/internal/topologyName.js"
 import { PluginError, PluginHost } from "../../../core/Plugin.js"
 import { UploadError, Uploader, type UploaderService } from "../../../core/Uploader.js"
-import { atomicCopy, atomicSnapshot, expandHome, isValidTopologyName } from "./internal/files.js"
+import { atomicCopy, atomicSnapshot } from "./internal/files.js"
 
 /** Options of the `localfs` uploader in a cluster file. */
 export const LocalFsConfig = Schema.Struct({

@@ -3,7 +3,7 @@
  * the ones that exited, with an exponential backoff per container. It runs for the life of the
  * layer and never stops on an error: failures are logged and retried on a later tick.
  */
-import type { FileSystem } from "@effect/platform"
+import type { FileSystem, Path } from "@effect/platform"
 import { Clock, Effect, HashMap, Option, Schedule, SynchronizedRef } from "effect"
 import * as State from "./State.js"
 import * as Store from "./Store.js"
@@ -67,7 +67,7 @@ const superviseTopology = (t: State.Topology, o: MonitorOptions, now: number) =>
 export const tick = (
   state: SynchronizedRef.SynchronizedRef<State.Topologies>,
   o: MonitorOptions
-): Effect.Effect<void, never, FileSystem.FileSystem> =>
+): Effect.Effect<void, never, FileSystem.FileSystem | Path.Path> =>
   SynchronizedRef.updateEffect(state, (topologies) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -82,7 +82,7 @@ export const tick = (
 export const run = (
   state: SynchronizedRef.SynchronizedRef<State.Topologies>,
   o: MonitorOptions
-): Effect.Effect<never, never, FileSystem.FileSystem> =>
+): Effect.Effect<never, never, FileSystem.FileSystem | Path.Path> =>
   tick(state, o).pipe(
     // A pass that started a process finishes recording it, even when the layer is shutting down.
     Effect.uninterruptible,

@@ -5,21 +5,13 @@
 import { FileSystem } from "@effect/platform"
 import { Clock, Data, Deferred, Effect, Option } from "effect"
 import { spawn, type ChildProcess } from "node:child_process"
+import * as ProcStat from "../../../../core/internal/procStat.js"
 
 /** A failure inside the local scheduler; mapped to `SchedulerError` at the service boundary. */
 export class LocalFailure extends Data.TaggedError("LocalFailure")<{
   readonly message: string
   readonly retryable: boolean
 }> {}
-
-/** What `/proc/<pid>/stat` tells of a process. */
-export interface ProcStat {
-  /** One letter: `R`, `S`, `D`, `Z` (zombie), `X` (dead) ... */
-  readonly state: string
-  readonly pgrp: number
-  /** Field 22: clock ticks since boot when the process started. With the pid, it names one process. */
-  readonly startTime: number
-}
 
 /** How a child of this process ended, from its `exit` event. */
 export interface ExitInfo {
@@ -30,36 +22,18 @@ export interface ExitInfo {
 export const describeExit = (e: ExitInfo): string =>
   e.signal !== null ? `killed by ${e.signal}` : `exited with code ${e.code ?? "?"}`
 
-/** Parses a stat line. The command name (field 2) is in parentheses and may itself contain spaces
- * and parentheses, so fields are counted from the last `)`. */
-export const parseStat = (text: string): Option.Option<ProcStat> => {
-  const close = text.lastIndexOf(")")
-  if (close < 0) return Option.none()
-  const fields = text.slice(close + 1).trim().split(/\s+/)
-  // fields[0] is field 3 of stat(5), so field n is fields[n - 3].
-  const state = fields[0]
-  const pgrp = Number(fields[2])
-  const startTime = Number(fields[19])
-  return state !== undefined && Number.isInteger(pgrp) && Number.isInteger(startTime)
-    ? Option.some({ state, pgrp, startTime })
-    : Option.none()
-}
-
-const isDead = (s: ProcStat): boolean => s.state === "Z" || s.state === "X"
-
 /** The stat of `pid`; `None` when no such process is visible. A process may vanish while it is
  * read (ENOENT, ESRCH): every read failure of a /proc file means "not there". */
-export const readStat = (pid: number): Effect.Effect<Option.Option<ProcStat>, never, FileSystem.FileSystem> =>
+export const readStat = (pid: number): Effect.Effect<Option.Option<ProcStat.ProcStat>, never, FileSystem.FileSystem> =>
   FileSystem.FileSystem.pipe(
-    Effect.flatMap((fs) => fs.readFileString(`/proc/${pid}/stat`)),
-    Effect.map(parseStat),
-    Effect.orElseSucceed(() => Option.none<ProcStat>())
+    Effect.flatMap((fs) => ProcStat.read(fs, pid)),
+    Effect.orElseSucceed(() => Option.none<ProcStat.ProcStat>())
   )
 
 /** Whether `pid` is still the process that started at `startTime` and has not exited. A pid whose
  * start time differs was reused by another process: ours is gone. */
 export const isAlive = (pid: number, startTime: number): Effect.Effect<boolean, never, FileSystem.FileSystem> =>
-  readStat(pid).pipe(Effect.map(Option.exists((s) => s.startTime === startTime && !isDead(s))))
+  readStat(pid).pipe(Effect.map(Option.exists(ProcStat.isAliveSince(startTime))))
 
 /** Pids of the live (not zombie) processes of a process group. */
 export const groupMembers = (pgid: number): Effect.Effect<ReadonlyArray<number>, LocalFailure, FileSystem.FileSystem> =>
@@ -70,7 +44,7 @@ export const groupMembers = (pgid: number): Effect.Effect<ReadonlyArray<number>,
     )
     const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number)
     const stats = yield* Effect.forEach(pids, (pid) => readStat(pid), { concurrency: 16 })
-    return pids.filter((_, i) => Option.exists(stats[i] ?? Option.none(), (s) => s.pgrp === pgid && !isDead(s)))
+    return pids.filter((_, i) => Option.exists(stats[i] ?? Option.none(), (s) => s.pgrp === pgid && !ProcStat.isDead(s)))
   })
 
 const errnoCode = (e: unknown): string | undefined =>

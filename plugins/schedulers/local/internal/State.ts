@@ -6,6 +6,7 @@ import type { FileSystem } from "@effect/platform"
 import { Data, Deferred, Effect, Option, type HashMap } from "effect"
 import { join } from "node:path"
 import type { TopologyRef } from "../../../../core/Scheduler.js"
+import * as ProcStat from "../../../../core/internal/procStat.js"
 import * as Proc from "./Proc.js"
 import type { StoredContainer, StoredTopology } from "./Store.js"
 
@@ -63,7 +64,7 @@ export const checkExited = (c: Container): Effect.Effect<Option.Option<string>, 
     }
     if (Option.isNone(stat)) return Option.some(`process ${c.pid} is gone`)
     if (stat.value.startTime !== c.startTime) return Option.some(`pid ${c.pid} now belongs to another process`)
-    if (stat.value.state === "Z" || stat.value.state === "X") return Option.some(`process ${c.pid} exited`)
+    if (ProcStat.isDead(stat.value)) return Option.some(`process ${c.pid} exited`)
     return Option.none()
   })
 

@@ -2,9 +2,11 @@
  * `<workingDirectory>/<topology>/containers.json`: what the local scheduler runs for a topology,
  * kept on disk so that a restarted runtime adopts its containers instead of starting them twice.
  */
-import { FileSystem } from "@effect/platform"
+import { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, ParseResult, Schema } from "effect"
 import { join } from "node:path"
+import { atomicReplace } from "../../../../core/internal/atomicFile.js"
+import { isValidTopologyName } from "../../../../core/internal/topologyName.js"
 import { TopologyRef } from "../../../../core/Scheduler.js"
 import { LocalFailure } from "./Proc.js"
 
@@ -33,7 +35,7 @@ export const fileName = "containers.json"
 
 /** A topology name becomes a folder name: refuse anything that could leave the working directory. */
 export const validateName = (name: string): Effect.Effect<string, LocalFailure> =>
-  /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)
+  isValidTopologyName(name)
     ? Effect.succeed(name)
     : Effect.fail(new LocalFailure({ message: `invalid topology name ${JSON.stringify(name)}`, retryable: false }))
 
@@ -56,17 +58,19 @@ export const read = (dir: string): Effect.Effect<Option.Option<StoredTopology>, 
   })
 
 /** Replaces a topology's record atomically (temp file + rename): a crash leaves the old or the new one. */
-export const write = (dir: string, value: StoredTopology): Effect.Effect<void, LocalFailure, FileSystem.FileSystem> =>
+export const write = (
+  dir: string,
+  value: StoredTopology
+): Effect.Effect<void, LocalFailure, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
     const file = join(dir, fileName)
-    const temp = `${file}.${process.pid}.tmp`
     const text = yield* Schema.encode(Json)(value).pipe(
       Effect.mapError((e) => new LocalFailure({ message: `cannot encode ${file}: ${e.message}`, retryable: false }))
     )
     yield* fs.makeDirectory(dir, { recursive: true }).pipe(
-      Effect.zipRight(fs.writeFileString(temp, text)),
-      Effect.zipRight(fs.rename(temp, file)),
+      Effect.zipRight(atomicReplace(fs, path, file, (tmp) => fs.writeFileString(tmp, text))),
       Effect.mapError(ioFailure(`cannot write ${file}`))
     )
   })

@@ -7,33 +7,10 @@
 import type { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect } from "effect"
-import { randomUUID } from "node:crypto"
-import { homedir } from "node:os"
-
-/** Expands a leading `~` (alone or followed by `/`) to the user's home directory. */
-export const expandHome = (p: string): string =>
-  p === "~" ? homedir() : p.startsWith("~/") ? homedir() + p.slice(1) : p
+import { atomicReplace, isTempNameOf } from "../../../../core/internal/atomicFile.js"
 
 /** The numbered file that flush number `index` (modulo the maximum) writes. */
 export const numberedFile = (output: string, index: number): string => `${output}.${index}`
-
-const tempSibling = (path: Path.Path, target: string) =>
-  Effect.sync(() => path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`))
-
-/** Creates `to` through a temp name in its folder and a rename, so readers see the old file or the
- * whole new one. The temp is removed when `create` or the rename fails. */
-const replaceAtomically = (
-  fs: FileSystem.FileSystem,
-  path: Path.Path,
-  to: string,
-  create: (tmp: string) => Effect.Effect<void, PlatformError>
-): Effect.Effect<void, PlatformError> =>
-  Effect.flatMap(tempSibling(path, to), (tmp) =>
-    create(tmp).pipe(
-      Effect.zipRight(fs.rename(tmp, to)),
-      // Best-effort cleanup: the caller must see the original error.
-      Effect.onError(() => Effect.ignore(fs.remove(tmp, { force: true })))
-    ))
 
 /**
  * Writes one batch (whole JSON lines) to `<output>.<index>`, replacing what that slot held, then
@@ -47,9 +24,9 @@ export const writeBatch = (
   content: string
 ): Effect.Effect<void, PlatformError> => {
   const file = numberedFile(output, index)
-  return replaceAtomically(fs, path, file, (tmp) => fs.writeFileString(tmp, content)).pipe(
+  return atomicReplace(fs, path, file, (tmp) => fs.writeFileString(tmp, content)).pipe(
     Effect.zipRight(
-      replaceAtomically(fs, path, output, (tmp) =>
+      atomicReplace(fs, path, output, (tmp) =>
         // Relative target: the folder can be moved or mounted elsewhere and the link still holds.
         fs.symlink(path.basename(file), tmp).pipe(Effect.orElse(() => fs.link(file, tmp))))
     )
@@ -70,7 +47,7 @@ export const pruneStale = (
     const folder = path.dirname(output)
     const base = path.basename(output)
     const stale = (name: string): boolean => {
-      if (name.startsWith(`.${base}.`) && name.endsWith(".tmp")) return true
+      if (isTempNameOf(base, name)) return true
       if (!name.startsWith(`${base}.`)) return false
       const suffix = name.slice(base.length + 1)
       return /^\d+$/.test(suffix) && Number(suffix) >= maximumFileCount

@@ -6,6 +6,7 @@ import type { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
+import { atomicReplace, syncDirectory } from "../../../../core/internal/atomicFile.js"
 import type { Owner, ProcessId } from "./Owner.js"
 import { sameBytes } from "./NodeFile.js"
 
@@ -57,24 +58,23 @@ export const removeIfExists = (fs: FileSystem.FileSystem, file: string): Effect.
 export const discard = (fs: FileSystem.FileSystem, file: string): Effect.Effect<void> =>
   removeIfExists(fs, file).pipe(Effect.catchAll((e) => Effect.logWarning(`localfs: could not remove ${file}: ${e.message}`)))
 
-/** fsync of a folder, so that a rename or link in it survives a power loss. Best effort: the data is
- * already in place, and some filesystems cannot sync a folder, so a failure is only logged. */
-export const syncDirectory = (fs: FileSystem.FileSystem, dir: string): Effect.Effect<void> =>
-  Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (f) => f.sync)).pipe(
-    Effect.catchAll((e) => Effect.logDebug(`localfs: fsync of folder ${dir} failed: ${e.message}`))
+/** Creates `file` (failing if it exists with `wx`) and writes all of `bytes`; fsyncs it when `sync`. */
+const writeNew = (fs: FileSystem.FileSystem, file: string, bytes: Uint8Array, sync: boolean): Effect.Effect<void, PlatformError> =>
+  Effect.scoped(
+    Effect.flatMap(fs.open(file, { flag: "wx", mode: 0o644 }), (f) => (sync ? Effect.zipRight(f.writeAll(bytes), f.sync) : f.writeAll(bytes)))
   )
 
-/** Creates `file` (failing if it exists with `wx`), writes all of `bytes` and fsyncs it. */
-const writeDurably = (fs: FileSystem.FileSystem, file: string, bytes: Uint8Array): Effect.Effect<void, PlatformError> =>
-  Effect.scoped(Effect.flatMap(fs.open(file, { flag: "wx", mode: 0o644 }), (f) => Effect.zipRight(f.writeAll(bytes), f.sync)))
-
-/** Writes a fresh scratch file next to `file` (creating the folder if needed) and returns its path. */
-const writeScratch = (env: Env, file: string, bytes: Uint8Array): Effect.Effect<string, PlatformError> => {
-  const dir = env.path.dirname(file)
-  const scratch = env.path.join(dir, scratchName(env.self.pid))
-  return writeDurably(env.fs, scratch, bytes).pipe(
+/** {@link writeNew}, creating the folder of `file` when it does not exist yet. */
+const writeNewInFolder = (env: Env, file: string, bytes: Uint8Array, sync: boolean): Effect.Effect<void, PlatformError> =>
+  writeNew(env.fs, file, bytes, sync).pipe(
     Effect.catchIf(isNotFound, () =>
-      Effect.zipRight(env.fs.makeDirectory(dir, { recursive: true }), writeDurably(env.fs, scratch, bytes))),
+      Effect.zipRight(env.fs.makeDirectory(env.path.dirname(file), { recursive: true }), writeNew(env.fs, file, bytes, sync)))
+  )
+
+/** Writes a fresh, fsynced scratch file next to `file` (creating the folder if needed) and returns its path. */
+const writeScratch = (env: Env, file: string, bytes: Uint8Array): Effect.Effect<string, PlatformError> => {
+  const scratch = env.path.join(env.path.dirname(file), scratchName(env.self.pid))
+  return writeNewInFolder(env, scratch, bytes, true).pipe(
     Effect.onError(() => discard(env.fs, scratch)),
     Effect.as(scratch)
   )
@@ -82,14 +82,14 @@ const writeScratch = (env: Env, file: string, bytes: Uint8Array): Effect.Effect<
 
 /** Replaces `file` atomically and durably: scratch file in the same folder, fsync, rename over the
  * target, fsync the folder. A reader sees the old bytes or the new ones, never a mix; a crash leaves
- * at worst a scratch file, which readers ignore. */
+ * at worst a scratch file, which readers ignore and a sweep removes once its writer is gone. */
 export const replaceAtomically = (env: Env, file: string, bytes: Uint8Array): Effect.Effect<void, PlatformError> =>
   Effect.uninterruptible(
-    Effect.flatMap(writeScratch(env, file, bytes), (scratch) =>
-      env.fs.rename(scratch, file).pipe(
-        Effect.onError(() => discard(env.fs, scratch)),
-        Effect.zipRight(syncDirectory(env.fs, env.path.dirname(file)))
-      ))
+    atomicReplace(env.fs, env.path, file, (scratch) => writeNewInFolder(env, scratch, bytes, false), {
+      fsync: true,
+      tempName: () => scratchName(env.self.pid),
+      removeTemp: (scratch) => discard(env.fs, scratch)
+    })
   )
 
 // link(2) answers these on filesystems without hard links.
@@ -107,7 +107,7 @@ export const createExclusive = (env: Env, file: string, bytes: Uint8Array): Effe
         Effect.as(true),
         Effect.catchIf(isAlreadyExists, () => Effect.succeed(false)),
         Effect.catchIf((e) => noHardLinks.has(errnoCode(e) ?? ""), () =>
-          writeDurably(env.fs, file, bytes).pipe(
+          writeNew(env.fs, file, bytes, true).pipe(
             Effect.as(true),
             Effect.catchIf(isAlreadyExists, () => Effect.succeed(false))
           )),

@@ -7,10 +7,10 @@
  * `process.kill(pid, 0)`. An owner on another host cannot be checked and is taken to be alive.
  */
 import type { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
+import * as ProcStat from "../../../../core/internal/procStat.js"
 
 /** The owner record stored in the header of an ephemeral node or a lock file. */
 export const Owner = Schema.Struct({
@@ -30,40 +30,16 @@ export interface ProcessId {
   readonly host: string
 }
 
-interface ProcStat {
-  /** One letter: R, S, D, Z (zombie), X (dead), ... */
-  readonly state: string
-  readonly start: number
-}
-
-/** Parses `/proc/<pid>/stat`. The command name (field 2) may hold spaces and parentheses, so
- * fields are counted from the last `)`: field 3 (state) comes right after it, field 22 is 19 later. */
-export const parseProcStat = (text: string): Option.Option<ProcStat> => {
-  const close = text.lastIndexOf(")")
-  if (close < 0) return Option.none()
-  const fields = text.slice(close + 1).trim().split(/\s+/)
-  const state = fields[0]
-  const start = Number(fields[19])
-  return state !== undefined && state.length > 0 && Number.isSafeInteger(start) ? Option.some({ state, start }) : Option.none()
-}
-
 const isLinux = process.platform === "linux"
-
-/** `None` when the process does not exist (or `/proc` cannot tell). */
-const procStat = (fs: FileSystem.FileSystem, pid: number | "self"): Effect.Effect<Option.Option<ProcStat>, PlatformError> =>
-  fs.readFileString(`/proc/${pid}/stat`).pipe(
-    Effect.map(parseProcStat),
-    Effect.catchTag("SystemError", (e) => (e.reason === "NotFound" ? Effect.succeed(Option.none<ProcStat>()) : Effect.fail(e)))
-  )
 
 /** The identity of the current process. */
 export const currentProcess = (fs: FileSystem.FileSystem): Effect.Effect<ProcessId> =>
-  (isLinux ? procStat(fs, "self") : Effect.succeed(Option.none<ProcStat>())).pipe(
+  (isLinux ? ProcStat.read(fs, "self") : Effect.succeed(Option.none<ProcStat.ProcStat>())).pipe(
     // Without /proc (a container that hides it, another OS) we fall back to pid-only identity.
-    Effect.orElseSucceed(Option.none<ProcStat>),
+    Effect.orElseSucceed(Option.none<ProcStat.ProcStat>),
     Effect.map((stat) => ({
       pid: process.pid,
-      start: Option.match(stat, { onNone: () => null, onSome: (s) => s.start }),
+      start: Option.match(stat, { onNone: () => null, onSome: (s) => s.startTime }),
       host: os.hostname()
     }))
   )
@@ -91,13 +67,9 @@ export const isAlive = (fs: FileSystem.FileSystem, self: ProcessId) => (owner: O
   if (owner.pid === self.pid && owner.start === self.start) return Effect.succeed(true)
   // No start time on either side (another OS, or /proc hidden from us): all we can check is the pid.
   if (owner.start === null || self.start === null) return Effect.sync(() => pidIsRunning(owner.pid))
-  return procStat(fs, owner.pid).pipe(
-    Effect.map(Option.match({
-      onNone: () => false,
-      // A zombie has exited (it only waits for its parent to reap it); a different start time
-      // means the pid now belongs to another process.
-      onSome: (stat) => stat.state !== "Z" && stat.state !== "X" && stat.start === owner.start
-    })),
+  // Not alive: no such pid, a zombie, or a pid that now belongs to another process.
+  return ProcStat.read(fs, owner.pid).pipe(
+    Effect.map(Option.exists(ProcStat.isAliveSince(owner.start))),
     Effect.orElse(() => Effect.sync(() => pidIsRunning(owner.pid)))
   )
 }

@@ -1,29 +1,25 @@
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Scheduler } from "../../../../core/Scheduler.js"
 import {
-  cleanup,
   eventually,
   existsSync,
   fixture,
-  homes,
   isGone,
-  makeRoot,
   pidOf,
   pids,
   procInfo,
   request,
   scheduler,
   schedulerLayer,
+  testRoot,
   topologyRef
 } from "./helpers.js"
 
-const root = makeRoot()
-afterAll(() => cleanup(root))
-const home = homes(root)
+const { root, home } = testRoot()
 
 /** A process that is not a container: detached (its own group), cwd under the test root. */
 const sleeper = Effect.sync(() => {
@@ -41,6 +37,16 @@ const writeRecord = (h: string, name: string, containers: ReadonlyArray<{ index:
     containers: containers.map((c) => ({ ...c, argv: [process.execPath, fixture], env: { FOO: "bar" }, restarts: 0 }))
   }))
 }
+
+/** Starts a {@link sleeper} and records it as container 0 of `name` with another start time, as if
+ * the container's pid had been reused by an unrelated process. */
+const recordReusedPid = (h: string, name: string) =>
+  Effect.gen(function*() {
+    const other = yield* sleeper
+    const real = yield* eventually(Effect.sync(() => procInfo(other).startTime), (t) => t > 0)
+    writeRecord(h, name, [{ index: 0, pid: other, startTime: real + 1 }])
+    return { other, real }
+  })
 
 describe("local scheduler adoption", () => {
   it.live("a new runtime adopts the containers of the previous one, which outlived it, and monitors them", () =>
@@ -76,9 +82,7 @@ describe("local scheduler adoption", () => {
   it.scopedLive("a recorded pid that now belongs to another process (other start time) counts as exited and is not signalled", () =>
     Effect.gen(function*() {
       const h = home()
-      const other = yield* sleeper
-      const real = yield* eventually(Effect.sync(() => procInfo(other).startTime), (t) => t > 0)
-      writeRecord(h, "reused", [{ index: 0, pid: other, startTime: real + 1 }])
+      const { other, real } = yield* recordReusedPid(h, "reused")
       // A long backoff keeps the monitor from relaunching while we look.
       const s = yield* scheduler(h, { restartBackoffMs: 60_000, monitorIntervalMs: 50 })
       const [status] = yield* s.status(topologyRef("reused"))
@@ -92,9 +96,7 @@ describe("local scheduler adoption", () => {
   it.scopedLive("the monitor relaunches a container whose pid was reused, leaving the other process alone", () =>
     Effect.gen(function*() {
       const h = home()
-      const other = yield* sleeper
-      const real = yield* eventually(Effect.sync(() => procInfo(other).startTime), (t) => t > 0)
-      writeRecord(h, "reused2", [{ index: 0, pid: other, startTime: real + 1 }])
+      const { other } = yield* recordReusedPid(h, "reused2")
       const s = yield* scheduler(h)
       const st = yield* eventually(s.status(topologyRef("reused2")), (x) => x[0]?.state === "running")
       const pid = pidOf(st[0]!.handle)

@@ -1,31 +1,26 @@
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { ContainerLaunch, LaunchRequest } from "../../../../core/Scheduler.js"
 import {
-  cleanup,
-  homes,
   pids,
   ready,
   eventually,
   existsSync,
   fixture,
   isGone,
-  makeRoot,
   pidOf,
   procInfo,
   readFileSync,
   readJson,
   request,
   scheduler,
+  testRoot,
   topologyRef
 } from "./helpers.js"
 
-const root = makeRoot()
-afterAll(() => cleanup(root))
-
-const home = homes(root)
+const { home } = testRoot()
 
 describe("local scheduler: schedule / status / kill", () => {
   it.scopedLive("starts one process per container with its cwd, env and argv, and reports them running", () =>

@@ -1,28 +1,24 @@
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, HashMap, Logger } from "effect"
 import { rmSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import { ContainerLaunch, LaunchRequest } from "../../../../core/Scheduler.js"
 import {
-  cleanup,
   eventually,
   existsSync,
   fixture,
-  homes,
   isGone,
-  makeRoot,
   pidOf,
   pids,
   readFileSync,
   readJson,
   request,
   scheduler,
+  testRoot,
   topologyRef
 } from "./helpers.js"
 
-const root = makeRoot()
-afterAll(() => cleanup(root))
-const home = homes(root)
+const { home } = testRoot()
 
 interface Logged {
   readonly level: string

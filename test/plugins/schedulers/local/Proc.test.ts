@@ -5,13 +5,6 @@ import { readFileSync } from "node:fs"
 import * as Proc from "../../../../plugins/schedulers/local/internal/Proc.js"
 
 describe("local scheduler /proc parsing", () => {
-  it("counts stat fields from the last parenthesis, whatever the command name holds", () => {
-    const fields = ["S", "1", "4242", "4242", "0", "-1", ...Array.from({ length: 13 }, () => "0"), "987654", "1"]
-    const stat = Proc.parseStat(`4242 (a) b (c d) ${fields.join(" ")}\n`)
-    expect(stat).toEqual(Option.some({ state: "S", pgrp: 4242, startTime: 987654 }))
-    expect(Proc.parseStat("garbage")).toEqual(Option.none())
-  })
-
   it.effect("reads this process's start time as /proc/self/stat field 22", () =>
     Effect.gen(function*() {
       const raw = readFileSync("/proc/self/stat", "utf8")

@@ -1,5 +1,6 @@
 /** Shared helpers of the local scheduler tests: real processes, temp folders, /proc probes. */
 import { NodeContext } from "@effect/platform-node"
+import { afterAll } from "@effect/vitest"
 import { Context, Effect, Layer, Schema, type Scope } from "effect"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -12,7 +13,7 @@ import { type Config, definition } from "../../../../plugins/schedulers/local/in
 
 export const fixture = fileURLToPath(new URL("./fixtures/container.mjs", import.meta.url))
 
-export const makeRoot = (): string => mkdtempSync(join(tmpdir(), "heron-local-test-"))
+const makeRoot = (): string => mkdtempSync(join(tmpdir(), "heron-local-test-"))
 
 const errnoCode = (e: unknown): string | undefined =>
   e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined
@@ -24,7 +25,7 @@ const statFields = (pid: number): Array<string> => {
 
 /** SIGKILLs the process group of every process whose cwd is under `root` (containers, their
  * grandchildren, test sleepers), then deletes `root`. Safe to call whatever state a test left. */
-export const cleanup = (root: string): void => {
+const cleanup = (root: string): void => {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
     try {
@@ -111,13 +112,21 @@ export const scheduler = (home: string, options?: typeof Config.Encoded): Effect
   Layer.build(schedulerLayer(home, options)).pipe(Effect.map((ctx) => Context.get(ctx, Scheduler)))
 
 /** A fresh cluster home under `root` at each call. */
-export const homes = (root: string) => {
+const homes = (root: string) => {
   let n = 0
   return (): string => {
     const dir = join(root, `home-${n++}`)
     mkdirSync(dir)
     return dir
   }
+}
+
+/** The temp folder of one test file, to call at its top level: `home()` makes a fresh cluster home
+ * in it, and after the file's tests every process under it is killed and the folder removed. */
+export const testRoot = (): { readonly root: string; readonly home: () => string } => {
+  const root = makeRoot()
+  afterAll(() => cleanup(root))
+  return { root, home: homes(root) }
 }
 
 /** Waits until container `index` of `name` printed that it is set up (signal handlers installed). */

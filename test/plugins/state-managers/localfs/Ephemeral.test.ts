@@ -1,23 +1,14 @@
 import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
-import { describe, expect, it, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import { TManagerLocation } from "../../../../core/model/Locations.js"
-import { currentProcess, parseProcStat } from "../../../../plugins/state-managers/localfs/internal/Owner.js"
+import { currentProcess } from "../../../../plugins/state-managers/localfs/internal/Owner.js"
 import { kill, readText, spawnChild, tempStore, waitForLine } from "./helpers.js"
-
-describe("parseProcStat", () => {
-  it("reads state and start time, whatever the command name holds", () => {
-    const fields = Array.from({ length: 50 }, (_, i) => String(i + 4))
-    fields[18] = "987654" // field 22
-    expect(parseProcStat(`4242 (we ird) (name) S ${fields.join(" ")}\n`)).toEqual(Option.some({ state: "S", start: 987654 }))
-    expect(parseProcStat("garbage")).toEqual(Option.none())
-  })
-})
 
 /** Writes a node file by hand, as another process would have. */
 const forge = (root: string, node: string, owner: object, payload: string) => {
