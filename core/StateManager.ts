@@ -6,7 +6,7 @@
  */
 import { Context, Schema, type Duration, type Effect, type Option, type Scope, type Stream } from "effect"
 import { ExecutionState } from "./model/ExecutionState.js"
-import { MetricsCacheLocation, SchedulerLocation, TManagerLocation } from "./model/Locations.js"
+import { MetricsCacheLocation, RuntimeLocation, SchedulerLocation, TManagerLocation } from "./model/Locations.js"
 import { PackingPlan } from "./model/PackingPlan.js"
 import { PhysicalPlan } from "./model/PhysicalPlan.js"
 import { Topology } from "./model/Topology.js"
@@ -19,7 +19,9 @@ export const StateKinds = {
   executionstate: ExecutionState,
   tmanagers: TManagerLocation,
   metricscaches: MetricsCacheLocation,
-  schedulers: SchedulerLocation
+  schedulers: SchedulerLocation,
+  /** Keyed by cluster name, not topology: the runtime serving that cluster. */
+  runtimes: RuntimeLocation
 } as const
 export type StateKind = keyof typeof StateKinds
 export type StateValue<K extends StateKind> = (typeof StateKinds)[K]["Type"]
@@ -27,7 +29,7 @@ export const stateKinds = Object.keys(StateKinds) as ReadonlyArray<StateKind>
 
 /** Locations vanish with the process (or session) that wrote them. */
 export const isEphemeralKind = (kind: StateKind): boolean =>
-  kind === "tmanagers" || kind === "metricscaches" || kind === "schedulers"
+  kind === "tmanagers" || kind === "metricscaches" || kind === "schedulers" || kind === "runtimes"
 
 /** Reading, writing or watching the store failed, or a stored value does not decode. */
 export class StateError extends Schema.TaggedError<StateError>()("StateError", {

@@ -28,3 +28,14 @@ export class SchedulerLocation extends Schema.Class<SchedulerLocation>("Schedule
   httpEndpoint: Schema.String,
   jobPageLinks: Schema.Array(Schema.String)
 }) {}
+
+/** A runtime serving a cluster (`heron-runtime --cluster <name>`), keyed by cluster name. The CLI
+ * reads it to tell whether any runtime serves the cluster, and where its HTTP API is. */
+export class RuntimeLocation extends Schema.Class<RuntimeLocation>("RuntimeLocation")({
+  cluster: Schema.String,
+  /** `http://host:port` of the runtime's HTTP server (Tracker and scheduler API). */
+  httpEndpoint: Schema.String,
+  pid: Schema.Int,
+  /** Epoch seconds. */
+  startedAt: Schema.Number
+}) {}

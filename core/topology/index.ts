@@ -1,0 +1,4 @@
+/**
+ * The topology API: `import { TopologyBuilder, spout, bolt, fields } from "heron-runtime/topology"`.
+ */
+export * from "./Api.js"
