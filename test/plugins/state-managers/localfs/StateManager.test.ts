@@ -4,7 +4,7 @@ import { Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { ExecutionState, ReleaseState } from "../../../../core/model/ExecutionState.js"
-import { MetricsCacheLocation, SchedulerLocation, TManagerLocation } from "../../../../core/model/Locations.js"
+import { MetricsCacheLocation, RuntimeLocation, SchedulerLocation, TManagerLocation } from "../../../../core/model/Locations.js"
 import { ContainerPlan, InstancePlan, PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
 import { InstanceInfo, PhysicalPlan, StreamManagerInfo } from "../../../../core/model/PhysicalPlan.js"
 import { Component, InputSpec, StreamSchema, Topology } from "../../../../core/model/Topology.js"
@@ -55,7 +55,8 @@ const samples: { readonly [K in StateKind]: StateValue<K> } = {
   }),
   tmanagers: new TManagerLocation({ topologyName: "wc", topologyId: "wc-1", host: "localhost", controllerPort: 1, serverPort: 2, statsPort: 3, shellPort: 4 }),
   metricscaches: new MetricsCacheLocation({ topologyName: "wc", topologyId: "wc-1", host: "localhost", serverPort: 5, statsPort: 6 }),
-  schedulers: new SchedulerLocation({ topologyName: "wc", httpEndpoint: "http://localhost:8888", jobPageLinks: ["http://x"] })
+  schedulers: new SchedulerLocation({ topologyName: "wc", httpEndpoint: "http://localhost:8888", jobPageLinks: ["http://x"] }),
+  runtimes: new RuntimeLocation({ cluster: "local", httpEndpoint: "http://localhost:8888", pid: 42, startedAt: 1_700_000_000 })
 }
 
 layer(NodeContext.layer, { excludeTestServices: true })("localfs through makeStateManager", (it) => {
