@@ -165,6 +165,10 @@ export interface TopologyOptions {
   readonly messageTimeoutSecs?: number
   /** `topology.max.spout.pending`: un-acked tuples per spout task (at-least-once). Default 1000 (0 = unbounded). */
   readonly maxSpoutPending?: number
+  /** `topology.metrics.interval.secs`: how often instance metrics are collected. Default 60. */
+  readonly metricsIntervalSecs?: number
+  /** `topology.tick.tuple.freq.secs` for every bolt (a bolt's own `.config` wins). Default none. */
+  readonly tickFreqSecs?: number
   /** Default resources of each instance. */
   readonly instanceResources?: Partial<InstanceResources>
   /** Resources per component, overriding `instanceResources`. */
@@ -186,7 +190,11 @@ export const configKeys = {
   componentDisk: "topology.component.diskmap",
   containerMaxCpu: "topology.container.max.cpu.hint",
   containerMaxRam: "topology.container.max.ram.hint",
-  containerMaxDisk: "topology.container.max.disk.hint"
+  containerMaxDisk: "topology.container.max.disk.hint",
+  /** Resources each container adds to its instances' for its stream manager and metrics manager. */
+  containerCpuPadding: "topology.container.cpu.padding",
+  containerRamPadding: "topology.container.ram.padding",
+  containerDiskPadding: "topology.container.disk.padding"
 } as const
 
 /** One subscription of a bolt, with the live grouping (custom groupings carry their function). */
