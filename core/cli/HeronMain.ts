@@ -1,6 +1,7 @@
 /**
- * The `heron` CLI: `heron config <cluster> [list]` prints the resolved cluster definition (secrets
- * redacted); `heron version`. Topology verbs (submit, kill, ...) come with the topology engine.
+ * The `heron` CLI, after Heron's: `submit`, `kill`, `activate`, `deactivate`, `restart`, `update`
+ * (in `heron/`), `config <cluster> [list]` (the resolved cluster definition, secrets redacted) and
+ * `version`. Targets are `cluster[/role[/environ]]`.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
@@ -9,6 +10,8 @@ import { describe } from "../../dsl/ResolvedCluster.js"
 import { clusterDirs } from "./clusterDirs.js"
 import { printClusters } from "./describeClusters.js"
 import { VERSION } from "../version.js"
+import { activate, deactivate, kill, restart, update } from "./heron/Commands.js"
+import { submit } from "./heron/SubmitCommand.js"
 
 const clustersDir = Options.directory("clusters-dir").pipe(Options.optional, Options.withDescription("folder of cluster files"))
 const json = Options.boolean("json").pipe(Options.withDescription("JSON output"))
@@ -33,4 +36,4 @@ const version = Command.make("version", {}, () => Console.log(`heron-runtime ${V
   Command.withDescription("print the version")
 )
 
-export const command = Command.make("heron").pipe(Command.withSubcommands([config, version]))
+export const command = Command.make("heron").pipe(Command.withSubcommands([submit, kill, activate, deactivate, restart, update, config, version]))

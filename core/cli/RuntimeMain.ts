@@ -1,15 +1,16 @@
 /**
  * `heron-runtime --cluster <name> [--cluster <other>]`: loads the cluster definitions, starts every
- * plugin, and serves the Tracker until SIGINT/SIGTERM, which interrupt every fiber and run the
- * finalizers. `--list-clusters` prints the resolved definitions instead.
+ * plugin, serves the Tracker, and supervises every cluster's topologies until SIGINT/SIGTERM, which
+ * interrupt every fiber and run the finalizers (containers are left running, to be adopted). `--list-clusters` prints the resolved definitions instead.
  */
 import { Command, Options } from "@effect/cli"
-import { Config, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Layer, Option, Ref } from "effect"
 import * as ClusterLoader from "../../dsl/ClusterLoader.js"
 import { describe } from "../../dsl/ResolvedCluster.js"
 import * as Clusters from "../Clusters.js"
 import * as Redactor from "../Redactor.js"
 import { buildCluster } from "../runtime/buildCluster.js"
+import * as Supervisors from "../supervisor/Supervisors.js"
 import * as Logging from "../runtime/Logging.js"
 import * as Tracker from "../tracker/Tracker.js"
 import { clusterDirs } from "./clusterDirs.js"
@@ -48,14 +49,19 @@ const serve = (names: ReadonlyArray<string>, portOverride: Option.Option<number>
     const secrets = loaded.flatMap((c) => c.secrets)
     const redactor = Layer.effect(Redactor.Redactor, Effect.tap(Redactor.make, (r) => Effect.forEach(secrets, r.register)))
     const clusters = Layer.scoped(Clusters.Clusters, Effect.map(Effect.forEach(loaded, buildCluster), Clusters.make))
-    const server = Tracker.serve({ port: Option.getOrElse(portOverride, () => first.tracker.port), host: first.tracker.host }).pipe(
-      Layer.provide(Layer.merge(clusters, redactor))
-    )
+    const server = Tracker.serve({ port: Option.getOrElse(portOverride, () => first.tracker.port), host: first.tracker.host })
     return yield* Effect.scoped(
       Effect.gen(function* () {
-        const address = yield* Layer.build(server).pipe(Effect.flatMap(Tracker.boundAddress))
+        const services = yield* Layer.build(Layer.merge(clusters, redactor))
+        const address = yield* Layer.build(Layer.provide(server, Layer.succeedContext(services))).pipe(Effect.flatMap(Tracker.boundAddress))
+        // Registered before the supervisors so that it runs after them ("leaving N topologies
+        // running" first), but only said once the runtime was ready: a start-up failure stays one line.
+        const ready = yield* Ref.make(false)
+        yield* Effect.addFinalizer(() => Effect.whenEffect(Effect.logInfo("heron-runtime stopped"), Ref.get(ready)))
+        // Before the ready line: a `heron` command started on it finds the runtime registered.
+        yield* Supervisors.startAll(Context.get(services, Clusters.Clusters), loaded, address)
         yield* Effect.logInfo("heron-runtime ready").pipe(Effect.annotateLogs({ clusters: names.join(","), tracker: address }))
-        yield* Effect.addFinalizer(() => Effect.logInfo("heron-runtime stopped"))
+        yield* Ref.set(ready, true)
         return yield* Effect.never
       })
     ).pipe(Effect.provide(Logging.layer(secrets)))

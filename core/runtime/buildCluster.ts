@@ -17,7 +17,9 @@ export type BuildDeps = FileSystem.FileSystem | Path.Path | CommandExecutor.Comm
 
 export const PLUGIN_START_TIMEOUT = Duration.seconds(30)
 
-const build = <K extends PluginKind>(cluster: ResolvedCluster, plugin: ResolvedPlugin<K>) => {
+/** Starts one plugin of `cluster` in the enclosing scope, as {@link buildCluster} does for each:
+ * the CLI and the executors build only the plugins they use (never the scheduler). */
+export const buildPlugin = <K extends PluginKind>(cluster: ResolvedCluster, plugin: ResolvedPlugin<K>) => {
   const label = pluginLabel(plugin.definition)
   return Layer.build(plugin.definition.layer(plugin.config)).pipe(
     Effect.provideService(PluginHost, { cluster: cluster.name, home: cluster.home }),
@@ -34,11 +36,11 @@ const build = <K extends PluginKind>(cluster: ResolvedCluster, plugin: ResolvedP
 /** Starts every plugin of `cluster`; the services live as long as the enclosing scope. */
 export const buildCluster = (cluster: ResolvedCluster): Effect.Effect<ClusterServices, PluginError, BuildDeps> =>
   Effect.gen(function* () {
-    const stateManager = Context.get(yield* build(cluster, cluster.stateManager), StateManager)
-    const uploader = Context.get(yield* build(cluster, cluster.uploader), Uploader)
-    const scheduler = Context.get(yield* build(cluster, cluster.scheduler), Scheduler)
+    const stateManager = Context.get(yield* buildPlugin(cluster, cluster.stateManager), StateManager)
+    const uploader = Context.get(yield* buildPlugin(cluster, cluster.uploader), Uploader)
+    const scheduler = Context.get(yield* buildPlugin(cluster, cluster.scheduler), Scheduler)
     const sinks = yield* Effect.forEach(cluster.sinks, (s) =>
-      Effect.map(build(cluster, s), (ctx) => ({ name: pluginLabel(s.definition), sink: Context.get(ctx, MetricsSink) })))
+      Effect.map(buildPlugin(cluster, s), (ctx) => ({ name: pluginLabel(s.definition), sink: Context.get(ctx, MetricsSink) })))
     return {
       name: cluster.name,
       home: cluster.home,

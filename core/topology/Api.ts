@@ -223,6 +223,9 @@ export interface BuiltTopology {
   readonly name: string
   /** Topology config as Heron's string keys, defaults applied. */
   readonly config: Readonly<Record<string, string>>
+  /** The keys of `config` the topology set itself (not built-in defaults), so that a cluster's
+   * `topologyDefaults` apply between the two. Absent: all of `config` is the topology's own. */
+  readonly userConfig?: Readonly<Record<string, string>>
   /** Spouts first, then bolts, in declaration order. */
   readonly components: ReadonlyArray<ComponentDef>
 }

@@ -12,6 +12,7 @@ import { type Context, Data, Effect, Exit, Layer, Predicate } from "effect"
 import type { Clusters } from "../Clusters.js"
 import type { Redactor } from "../Redactor.js"
 import { HealthHttp } from "./HealthHttp.js"
+import { SchedulerHttp } from "./SchedulerHttp.js"
 import { TopologiesHttp } from "./TopologiesHttp.js"
 import { TrackerApi } from "./TrackerApi.js"
 
@@ -20,7 +21,7 @@ export { TrackerVersion } from "./Envelope.js"
 
 /** The Tracker's handlers, as an `HttpApi.Api`; reads `Clusters`, redacts with `Redactor`. */
 export const layer: Layer.Layer<HttpApi.Api, never, Clusters | Redactor> = HttpApiBuilder.api(TrackerApi).pipe(
-  Layer.provide([TopologiesHttp, HealthHttp])
+  Layer.provide([TopologiesHttp, HealthHttp, SchedulerHttp])
 )
 
 /**

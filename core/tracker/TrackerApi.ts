@@ -1,9 +1,11 @@
 /**
- * The whole Tracker HTTP API: Heron's topology endpoints and a health check. One value gives the
+ * The whole Tracker HTTP API: Heron's topology endpoints, a health check, and the runtime's
+ * scheduler endpoints (`heron restart`). One value gives the
  * server (`Tracker.layer`), the OpenAPI description and a typed client for the UI.
  */
 import { HttpApi } from "@effect/platform"
 import { HealthApi } from "./HealthApi.js"
+import { SchedulerApi } from "./SchedulerApi.js"
 import { TopologiesApi } from "./TopologiesApi.js"
 
-export class TrackerApi extends HttpApi.make("tracker").add(TopologiesApi).add(HealthApi) {}
+export class TrackerApi extends HttpApi.make("tracker").add(TopologiesApi).add(HealthApi).add(SchedulerApi) {}

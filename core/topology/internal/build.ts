@@ -41,7 +41,7 @@ export const buildTopology = (
   }
   validateComponents(name, declarations)
   const ordered = [...declarations.filter((d) => d.kind === "spout"), ...declarations.filter((d) => d.kind === "bolt")]
-  const config = toConfig(name, ordered.map((d) => d.name), options)
+  const { config, userConfig } = toConfig(name, ordered.map((d) => d.name), options)
   const components = ordered.map((d): ComponentDef =>
     Object.freeze({
       name: d.name,
@@ -57,6 +57,7 @@ export const buildTopology = (
     [BuiltTopologyTypeId]: yes,
     name,
     config: Object.freeze(config),
+    userConfig: Object.freeze(userConfig),
     components: Object.freeze(components)
   })
 }

@@ -38,11 +38,12 @@ const numeric: ReadonlyArray<readonly [key: string, check: Check, rule: string]>
   [configKeys.containerDiskPadding, nonNegativeInt, "a number of bytes >= 0"]
 ]
 
+/** The merged config, and the part of it the topology set itself (`userConfig`). */
 export const toConfig = (
   topology: string,
   components: ReadonlyArray<string>,
   options: TopologyOptions
-): Record<string, string> => {
+): { readonly config: Record<string, string>; readonly userConfig: Record<string, string> } => {
   const fail = (reason: string, component?: string): never => {
     throw new TopologyValidationError(topology, component, reason)
   }
@@ -78,7 +79,12 @@ export const toConfig = (
   config[configKeys.componentCpu] = formatComponentMap(perComponent.map(([n, r]) => [n, r.cpu]))
   config[configKeys.componentRam] = formatComponentMap(perComponent.map(([n, r]) => [n, r.ram]))
   config[configKeys.componentDisk] = formatComponentMap(perComponent.map(([n, r]) => [n, r.disk]))
-  return config
+  const resourcesGiven = options.instanceResources !== undefined || options.componentResources !== undefined
+  const userKeys = Object.keys(config).filter((key) =>
+    (options.config !== undefined && key in options.config) ||
+    typed.some(([k, v]) => k === key && v !== undefined) ||
+    (resourcesGiven && (key === configKeys.componentCpu || key === configKeys.componentRam || key === configKeys.componentDisk)))
+  return { config, userConfig: Object.fromEntries(userKeys.map((k) => [k, config[k] ?? ""])) }
 }
 
 const resolve = (

@@ -136,3 +136,17 @@ describe("TopologyBuilder", () => {
     expect(Object.isFrozen(t.components)).toBe(true)
   })
 })
+
+describe("userConfig", () => {
+  it("holds only the keys the topology set, so cluster defaults can apply under them", () => {
+    const plain = new TopologyBuilder().setSpout("s", sentenceSpout).setBolt("b", sinkBolt).shuffleGrouping("s").build("plain")
+    expect(plain.userConfig).toEqual({})
+    expect(plain.config["topology.stmgrs"]).toBe("1")
+    const set = new TopologyBuilder().setSpout("s", sentenceSpout).setBolt("b", sinkBolt).shuffleGrouping("s")
+      .build("set", { containers: 3, config: { "topology.debug": true }, instanceResources: { cpu: 2 } })
+    expect(Object.keys(set.userConfig ?? {}).sort()).toEqual([
+      "topology.component.cpumap", "topology.component.diskmap", "topology.component.rammap", "topology.debug", "topology.stmgrs"
+    ])
+    expect(set.userConfig?.["topology.stmgrs"]).toBe("3")
+  })
+})

@@ -75,7 +75,7 @@ layer(NodeContext.layer, { excludeTestServices: true })("localfs through makeSta
           const [header, ...value] = readFileSync(join(root, kind, "wc"), "utf8").split("\n")
           const parsed: unknown = JSON.parse(header ?? "")
           expect(parsed).toMatchObject({ heron: "localfs/1" })
-          expect(typeof parsed === "object" && parsed !== null && "owner" in parsed).toBe(kind === "tmanagers" || kind === "metricscaches" || kind === "schedulers")
+          expect(typeof parsed === "object" && parsed !== null && "owner" in parsed).toBe(["tmanagers", "metricscaches", "schedulers", "runtimes"].includes(kind))
           expect(() => JSON.parse(value.join("\n"))).not.toThrow()
 
           yield* sm.delete(kind, "wc")
