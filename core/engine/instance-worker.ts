@@ -1,0 +1,62 @@
+/**
+ * The entry of an instance's worker thread: imports the topology module, creates the spout or
+ * bolt (`spec.create()`), and runs it against its stream manager over the worker's message port.
+ * User code that throws ends this worker with exit code 1 after reporting the error; the stream
+ * manager counts it and starts a new worker. Started by `InstanceWorkers.ts`, never directly.
+ */
+import { parentPort, workerData } from "node:worker_threads"
+import { BoltRunner } from "./internal/BoltRunner.js"
+import { importTopology } from "./internal/importTopology.js"
+import type { InstanceBase, InstanceIO } from "./internal/InstanceBase.js"
+import { SpoutRunner } from "./internal/SpoutRunner.js"
+import { isWorkerData } from "./internal/WorkerData.js"
+import { isToWorker, toReport, type FromWorker } from "./internal/WorkerProtocol.js"
+
+const port = parentPort
+if (port === null) throw new Error("instance-worker runs as a worker thread")
+const post = (m: FromWorker) => port.postMessage(m)
+
+const die = (error: unknown): void => {
+  post({ t: "exception", error: toReport(error), fatal: true })
+  process.exit(1)
+}
+
+process.on("uncaughtException", die)
+process.on("unhandledRejection", die)
+
+const main = async () => {
+  if (!isWorkerData(workerData)) throw new Error("instance-worker: bad workerData")
+  const data = workerData
+  const topology = await importTopology(data.module)
+  const component = topology.components.find((c) => c.name === data.component)
+  if (component === undefined) throw new Error(`topology ${topology.name} has no component ${data.component}`)
+  const io: InstanceIO = {
+    send: (batch) => port.postMessage(batch, [batch.buffer]),
+    control: post,
+    die
+  }
+  const id = { topology, component, taskId: data.taskId, componentIndex: data.componentIndex }
+  const spec = component.spec
+  const runner: InstanceBase = spec.kind === "spout" ? new SpoutRunner(id, io, spec.create()) : new BoltRunner(id, io, spec.create())
+  port.on("message", (m: unknown) => {
+    if (m instanceof Uint8Array) return runner.onFrames(Buffer.from(m.buffer, m.byteOffset, m.byteLength))
+    if (!isToWorker(m)) return
+    switch (m.t) {
+      case "plan":
+        return runner.onPlan(m)
+      case "throttle":
+        return runner.onThrottle(m.on)
+      case "stop":
+        return void runner.stop().then(
+          () => {
+            post({ t: "stopped" })
+            process.exit(0)
+          },
+          die
+        )
+    }
+  })
+  post({ t: "ready" })
+}
+
+main().catch(die)

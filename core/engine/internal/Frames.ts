@@ -1,0 +1,147 @@
+/**
+ * The data-plane frame format, shared by instances, stream managers and the wire between stream
+ * managers. Every frame starts with a small fixed header, so that a stream manager routes it by
+ * destination task without looking at the payload:
+ *
+ * ```
+ * u32 length      bytes after this field
+ * u32 destTask    0 = addressed to the stream manager itself (control)
+ * u8  kind
+ * ... body        per kind, below
+ * ```
+ *
+ * - DATA: `u32 srcTask, u16 stream, u8 nRoots, nRoots × (u32 spoutTask, u32 rootHi, u32 rootLo,
+ *   u32 valHi, u32 valLo)`, then the values (see Codec.ts).
+ * - ACK_INIT / ACK_XOR (to the spout's task, handled by its stream manager):
+ *   `u32 rootHi, u32 rootLo, u32 xorHi, u32 xorLo`.
+ * - FAIL_ROOT (to the spout's task, handled by its stream manager): `u32 rootHi, u32 rootLo`.
+ * - ACKED / FAILED (stream manager to the spout instance): `u32 rootHi, u32 rootLo, u8 reason`.
+ * - HELLO / BP_START / BP_STOP (control, destTask 0): `u32 containerIndex`.
+ * - ROUTE (control, destTask 0, first frame of a batch from an instance): `u32 containerIndex`;
+ *   the rest of the batch goes to that container's stream manager as is (see Outbox.ts).
+ *
+ * Integers are little-endian. Root ids are 53-bit (hi has 21 bits) so they key a JS Map exactly;
+ * XOR values are full 64-bit (hi, lo).
+ */
+import type { ByteWriter } from "./ByteWriter.js"
+
+/** Bytes of the frame header (length, destination task, kind). */
+export const HEADER = 9
+/** Frame kinds (see the layout above). */
+export const Kind = {
+  DATA: 1,
+  ACK_INIT: 2,
+  ACK_XOR: 3,
+  FAIL_ROOT: 4,
+  ACKED: 5,
+  FAILED: 6,
+  HELLO: 10,
+  BP_START: 11,
+  BP_STOP: 12,
+  ROUTE: 13
+} as const
+
+/** Why a root failed, in FAILED frames. */
+export const FailReason = { EXPLICIT: 0, TIMEOUT: 1 } as const
+
+/** Bytes of one root entry in a DATA frame. */
+export const ROOT_BYTES = 20
+/** Offset of `nRoots` in a DATA frame. */
+export const DATA_NROOTS = 15
+/** Offset of the first root entry in a DATA frame. */
+export const DATA_ROOTS = 16
+
+/** Starts a frame; returns the offset of its length field, for `end`. */
+export const begin = (w: ByteWriter, destTask: number, kind: number): number => {
+  w.ensure(HEADER)
+  const at = w.len
+  w.buf.writeUInt32LE(destTask >>> 0, at + 4)
+  w.buf[at + 8] = kind
+  w.len += HEADER
+  return at
+}
+
+/** Patches the length field of the frame started at `at`. */
+export const end = (w: ByteWriter, at: number): void => {
+  w.buf.writeUInt32LE(w.len - at - 4, at)
+}
+
+/** Writes an ACK_INIT or ACK_XOR frame. */
+export const writeAckXor = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, xorHi: number, xorLo: number): void => {
+  w.ensure(HEADER + 16)
+  const b = w.buf
+  const o = w.len
+  b.writeUInt32LE(HEADER + 16 - 4, o)
+  b.writeUInt32LE(spoutTask, o + 4)
+  b[o + 8] = kind
+  b.writeUInt32LE(rootHi >>> 0, o + 9)
+  b.writeUInt32LE(rootLo >>> 0, o + 13)
+  b.writeUInt32LE(xorHi >>> 0, o + 17)
+  b.writeUInt32LE(xorLo >>> 0, o + 21)
+  w.len += HEADER + 16
+}
+
+/** Writes a FAIL_ROOT frame. */
+export const writeFailRoot = (w: ByteWriter, spoutTask: number, rootHi: number, rootLo: number): void => {
+  w.ensure(HEADER + 8)
+  const b = w.buf
+  const o = w.len
+  b.writeUInt32LE(HEADER + 8 - 4, o)
+  b.writeUInt32LE(spoutTask, o + 4)
+  b[o + 8] = Kind.FAIL_ROOT
+  b.writeUInt32LE(rootHi >>> 0, o + 9)
+  b.writeUInt32LE(rootLo >>> 0, o + 13)
+  w.len += HEADER + 8
+}
+
+/** Writes an ACKED or FAILED frame for a spout task. */
+export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, reason: number): void => {
+  w.ensure(HEADER + 9)
+  const b = w.buf
+  const o = w.len
+  b.writeUInt32LE(HEADER + 9 - 4, o)
+  b.writeUInt32LE(spoutTask, o + 4)
+  b[o + 8] = kind
+  b.writeUInt32LE(rootHi >>> 0, o + 9)
+  b.writeUInt32LE(rootLo >>> 0, o + 13)
+  b[o + 17] = reason
+  w.len += HEADER + 9
+}
+
+/** Writes a control frame (HELLO, BP_START, BP_STOP, ROUTE) carrying a container index. */
+export const writeControl = (w: ByteWriter, kind: number, container: number): void => {
+  w.ensure(HEADER + 4)
+  const b = w.buf
+  const o = w.len
+  b.writeUInt32LE(HEADER + 4 - 4, o)
+  b.writeUInt32LE(0, o + 4)
+  b[o + 8] = kind
+  b.writeUInt32LE(container, o + 9)
+  w.len += HEADER + 4
+}
+
+/** The root key of a (hi, lo) root id: exact, since hi has at most 21 bits. */
+export const rootKey = (hi: number, lo: number): number => (hi & 0x1fffff) * 0x100000000 + (lo >>> 0)
+export const rootHiOf = (key: number): number => Math.floor(key / 0x100000000)
+export const rootLoOf = (key: number): number => key >>> 0
+
+/** A random 32-bit unsigned integer (V8's Math.random is xorshift128+: fast, good enough here). */
+export const rand32 = (): number => (Math.random() * 0x100000000) >>> 0
+/** A fresh random root key (53 bits). */
+export const newRootKey = (): number => rootKey(rand32() & 0x1fffff, rand32())
+
+/**
+ * Calls `onFrame(buf, start, end)` for each complete frame in `buf[off, limit)`; returns the offset
+ * of the first incomplete frame (== limit when all were complete). `start` is the frame's first
+ * byte (its length field); `end` is one past its last byte.
+ */
+export const forEachFrame = (buf: Buffer, off: number, limit: number, onFrame: (buf: Buffer, start: number, end: number) => void): number => {
+  let o = off
+  while (limit - o >= 4) {
+    const end = o + 4 + buf.readUInt32LE(o)
+    if (end > limit) break
+    onFrame(buf, o, end)
+    o = end
+  }
+  return o
+}

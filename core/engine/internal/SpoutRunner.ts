@@ -1,0 +1,219 @@
+/**
+ * Runs one spout: calls `nextTuple` while the topology is active, no backpressure is on and fewer
+ * than `max.spout.pending` tuples are in flight (at-least-once), in bursts of at most ~2 ms, then
+ * yields to the event loop (setImmediate). When `nextTuple` emits nothing it backs off (1 ms,
+ * doubling to 16 ms) instead of spinning. ACKED / FAILED frames from the stream manager complete
+ * tracked tuples: `ack(messageId)` / `fail(messageId)`.
+ */
+import type { Spout, SpoutCollector, SpoutEmitOptions, Values } from "../../topology/Api.js"
+import { configKeys, DEFAULT_STREAM } from "../../topology/Api.js"
+import { FailReason, forEachFrame, Kind, newRootKey, rootKey } from "./Frames.js"
+import { InstanceBase, type InstanceIdentity, type InstanceIO } from "./InstanceBase.js"
+import type { PlanMessage } from "./WorkerProtocol.js"
+
+interface Pending {
+  readonly messageId: unknown
+  readonly names: StreamNames
+  readonly at: number
+}
+
+/** Metric names of one output stream, computed once. */
+interface StreamNames {
+  readonly ack: string
+  readonly fail: string
+  readonly complete: string
+}
+
+const BURST_MS = 2
+const BURST_CALLS = 1024
+const MAX_BACKOFF_MS = 16
+
+/** Drives one spout; see the top of this file. */
+export class SpoutRunner extends InstanceBase {
+  private readonly spout: Spout
+  private readonly pending = new Map<number, Pending>()
+  private readonly noTarget: Array<Pending> = []
+  private opened = false
+  private active = false
+  private throttled = false
+  private closing = false
+  private running = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private immediate: ReturnType<typeof setImmediate> | undefined
+  private backoff = 0
+  private emitted = 0
+  private maxPending = 0
+  /** The clock, read once per `nextTuple` call (the emit time of tracked tuples). */
+  private now = 0
+  private readonly names = new Map<string, StreamNames>()
+
+  private namesOf(stream: string): StreamNames {
+    let n = this.names.get(stream)
+    if (n === undefined) {
+      n = { ack: `__ack-count/${stream}`, fail: `__fail-count/${stream}`, complete: `__complete-latency/${stream}` }
+      this.names.set(stream, n)
+    }
+    return n
+  }
+
+  constructor(id: InstanceIdentity, io: InstanceIO, spout: Spout) {
+    super(id, io)
+    this.spout = spout
+  }
+
+  /** Tuples emitted with a message id and not yet acked or failed. */
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  readonly collector: SpoutCollector = {
+    emit: (values: Values, options?: SpoutEmitOptions) => {
+      const stream = options?.stream ?? DEFAULT_STREAM
+      const direct = options?.directTask
+      this.emitted++
+      this.countEmit(stream)
+      let tasks: ReadonlyArray<number>
+      if (this.reliable && options?.messageId !== undefined) {
+        const key = newRootKey()
+        tasks = this.emitter.emitRooted(stream, values, direct, key)
+        const p: Pending = { messageId: options.messageId, names: this.namesOf(stream), at: this.now }
+        if (tasks.length === 0) this.noTarget.push(p)
+        else this.pending.set(key, p)
+      } else tasks = this.emitter.emitUnanchored(stream, values, direct)
+      this.flushIfFull()
+      return tasks
+    },
+    reportError: (e) => this.reportError(e)
+  }
+
+  private canEmit(): boolean {
+    return this.opened && this.active && !this.throttled && !this.closing &&
+      (this.maxPending <= 0 || !this.reliable || this.pending.size < this.maxPending)
+  }
+
+  onPlan(plan: PlanMessage): void {
+    const first = this.plan === undefined
+    this.applyPlan(plan)
+    this.maxPending = this.configInt(configKeys.maxSpoutPending, 1000)
+    if (first) {
+      this.active = plan.active
+      void this.open()
+      return
+    }
+    if (this.opened && plan.active !== this.active) {
+      this.active = plan.active
+      this.guard(() => (plan.active ? this.spout.activate?.() : this.spout.deactivate?.()))
+    }
+    this.wake()
+  }
+
+  private async open(): Promise<void> {
+    try {
+      await this.spout.open?.(this.context(), this.collector)
+    } catch (e) {
+      return this.io.die(e)
+    }
+    this.opened = true
+    this.startMetrics()
+    this.flush()
+    this.wake()
+  }
+
+  onThrottle(on: boolean): void {
+    this.throttled = on
+    this.wake()
+  }
+
+  onFrames(batch: Buffer): void {
+    const now = performance.now()
+    forEachFrame(batch, 0, batch.length, (buf, start) => {
+      const kind = buf[start + 8]
+      if (kind !== Kind.ACKED && kind !== Kind.FAILED) return
+      const key = rootKey(buf.readUInt32LE(start + 9), buf.readUInt32LE(start + 13))
+      const p = this.pending.get(key)
+      if (p === undefined) return // completed before a restart, or already timed out
+      this.pending.delete(key)
+      if (kind === Kind.ACKED) this.acked(p, now)
+      else this.failed(p, buf[start + 17] === FailReason.TIMEOUT)
+    })
+    this.io.control({ t: "consumed", bytes: batch.length })
+    this.flush()
+    this.wake()
+  }
+
+  private acked(p: Pending, now: number): void {
+    this.metrics.count(p.names.ack)
+    this.metrics.latency(p.names.complete, now - p.at)
+    this.guard(() => this.spout.ack?.(p.messageId))
+  }
+
+  private failed(p: Pending, timeout: boolean): void {
+    this.metrics.count(p.names.fail)
+    if (timeout) this.metrics.count("__timeout-count")
+    this.guard(() => this.spout.fail?.(p.messageId))
+  }
+
+  /** Runs user code; a throw ends the instance. */
+  private guard(f: () => void): void {
+    try {
+      f()
+    } catch (e) {
+      this.io.die(e)
+    }
+  }
+
+  /** Schedules a burst when one can run and none is pending. */
+  private wake(): void {
+    if (this.running || this.immediate !== undefined || this.timer !== undefined || !this.canEmit()) return
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined
+      void this.burst()
+    })
+  }
+
+  private async burst(): Promise<void> {
+    if (!this.canEmit()) return
+    this.running = true
+    const t0 = performance.now()
+    let calls = 0
+    let any = false
+    try {
+      for (;;) {
+        const before = this.emitted
+        this.now = performance.now()
+        const r = this.spout.nextTuple()
+        if (r instanceof Promise) await r
+        calls++
+        while (this.noTarget.length > 0) this.acked(this.noTarget.shift()!, this.now)
+        if (this.emitted === before) break
+        any = true
+        if (!this.canEmit() || calls >= BURST_CALLS || performance.now() - t0 > BURST_MS) break
+      }
+    } catch (e) {
+      this.running = false
+      return this.io.die(e)
+    }
+    this.running = false
+    this.flush()
+    if (any) {
+      this.backoff = 0
+      this.wake()
+    } else if (this.canEmit()) {
+      this.backoff = Math.min(MAX_BACKOFF_MS, Math.max(1, this.backoff * 2))
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        void this.burst()
+      }, this.backoff)
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.closing = true
+    this.stopMetrics()
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    if (this.opened) await this.spout.close?.()
+    this.reportMetrics()
+    this.flush()
+  }
+}
