@@ -1,0 +1,230 @@
+/**
+ * The engine benchmark of issue 4: one command, one table, every figure a ratio against a baseline
+ * measured in the same run.
+ *
+ *   npm run bench                      # ~4 minutes
+ *   npm run bench -- --quick           # ~1.5 minutes, shorter windows (a smoke run, noisier)
+ *   npm run bench -- --json [file]     # also write the results (default bench-results.json)
+ *   npm run bench -- --no-build        # use dist/ as it is
+ *
+ * It builds dist/, runs the in-process baseline and the loopback TCP pairs in helper processes,
+ * then starts a real `heron-runtime --cluster local` (127.0.0.1, temporary HERON_HOME) and submits
+ * bench/topologies/word-count.ts with the real `heron` CLI in each configuration. Whatever it
+ * started is stopped on exit, on failure and on Ctrl-C.
+ */
+import { spawnSync } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { cpus, loadavg } from "node:os"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { watermarksOf } from "../core/engine/internal/StmgrConfig.js"
+import { killAll, num, startChild } from "./internal/Children.js"
+import { quantile } from "./internal/CountFiles.js"
+import { Harness, sleep } from "./internal/Harness.js"
+import { rssOf } from "./internal/Proc.js"
+import { rows } from "./internal/Report.js"
+import type { Results } from "./internal/Results.js"
+import { deploy, type Deployed, measure, settledRss, stall, writeControl } from "./internal/Scenarios.js"
+import { render } from "./internal/Table.js"
+import { measureWire } from "./internal/Wire.js"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const topologyFile = join(root, "bench/topologies/word-count.ts")
+const baselineChild = join(root, "bench/internal/baseline-child.ts")
+
+const argv = process.argv.slice(2)
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write("usage: npm run bench -- [--quick] [--json [file]] [--no-build]\n")
+  process.exit(0)
+}
+const quick = argv.includes("--quick")
+const jsonFile = ((): string | undefined => {
+  const at = argv.findIndex((a) => a === "--json" || a.startsWith("--json="))
+  const flag = argv[at]
+  if (flag === undefined) return undefined
+  if (flag.startsWith("--json=")) return resolve(flag.slice("--json=".length))
+  const next = argv[at + 1]
+  return resolve(next !== undefined && !next.startsWith("--") ? next : "bench-results.json")
+})()
+
+/** Phase lengths, ms. */
+const T = quick
+  ? { baseWarm: 300, base: 1000, wireWarm: 300, wire: 1000, warm: 2000, window: 3000, settle: 1500, stall: 10_000, idle: 1500, versions: 1 }
+  : { baseWarm: 1000, base: 3000, wireWarm: 1000, wire: 3000, warm: 4000, window: 8000, settle: 3000, stall: 10_000, idle: 3000, versions: 3 }
+
+const t0 = Date.now()
+const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`)
+
+const res: Results = {
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: { cores: cpus().length, loadavg: loadavg().map((x) => x.toFixed(2)).join(" "), node: process.version },
+  errors: {}
+}
+
+const harness = new Harness(root)
+let stopping = false
+const stop = async (code: number) => {
+  if (stopping) return
+  stopping = true
+  killAll()
+  await harness.cleanup().catch((e: unknown) => log(`cleanup: ${String(e)}`))
+  process.exit(code)
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping everything this run started`)
+    void stop(130)
+  })
+}
+process.on("uncaughtException", (e) => {
+  log(`uncaught: ${e.stack ?? e.message}`)
+  void stop(1)
+})
+
+const phase = async (key: string, what: string, f: () => Promise<void>): Promise<void> => {
+  if (stopping) return
+  log(what)
+  try {
+    await f()
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    res.errors[key] = message.split("\n")[0] ?? message
+    log(`${what}: failed: ${message}`)
+  }
+}
+
+/** Submits, warms up, measures one window, runs `more`, then kills the topology. */
+const onTopology = async (name: string, containers: number, reliable: boolean, more: (d: Deployed) => Promise<void>) => {
+  const d = await deploy(harness, topologyFile, { name, containers, reliable, rate: "max" })
+  try {
+    if (d.submitToFirstMs !== undefined) res.submit?.toFirstMs.push(d.submitToFirstMs)
+    res.submit?.cliMs.push(d.submitCliMs)
+    log(`  ${name}: running (submit → first tuple ${d.submitToFirstMs ?? "?"} ms); warming up ${T.warm / 1000} s`)
+    await sleep(T.warm)
+    await more(d)
+  } finally {
+    await harness.kill(name)
+  }
+}
+
+const main = async () => {
+  if (!argv.includes("--no-build")) {
+    log("building dist/ (tsc -p tsconfig.build.json)")
+    const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" })
+    if (r.status !== 0) log(`tsc reported problems (dist/ was still emitted):\n${r.stdout.slice(0, 2000)}`)
+  }
+
+  await phase("baseline", "(a) in-process baseline", async () => {
+    const child = startChild([baselineChild, String(T.baseWarm), String(T.base)])
+    const line = await child.next("tuples", 60_000)
+    const cpu = num(line, "cpuSeconds")
+    res.baseline = {
+      tuplesPerSec: num(line, "tuples") / num(line, "seconds"),
+      tuplesPerCpuSec: num(line, "tuples") / cpu,
+      p50: num(line, "p50"),
+      p99: num(line, "p99")
+    }
+  })
+
+  await phase("wire", "loopback TCP: raw sockets, then the stream managers' data plane", async () => {
+    const raw = await measureWire("raw", "small", T.wireWarm, T.wire)
+    const small = await measureWire("stmgr", "small", T.wireWarm, T.wire)
+    const large = await measureWire("stmgr", "large", T.wireWarm, T.wire)
+    res.wire = { raw, small, large }
+  })
+
+  await phase("runtime", "starting heron-runtime --cluster local (127.0.0.1, temporary HERON_HOME)", async () => {
+    log(`  tracker at ${await harness.startRuntime()}; HERON_HOME ${harness.home}`)
+  })
+  if (res.errors["runtime"] !== undefined) return
+
+  res.submit = { toFirstMs: [], cliMs: [] }
+  await phase("version", "heron version (CLI start-up baseline)", async () => {
+    const times: Array<number> = []
+    for (let i = 0; i < T.versions; i++) {
+      const r = await harness.cli(["version"])
+      times.push(r.endedAt - r.startedAt)
+    }
+    if (res.submit !== undefined) res.submit.versionMs = quantile(times, 0.5)
+  })
+
+  await phase("bAmo", "(b) one container, at-most-once", () =>
+    onTopology("bench-b-amo", 1, false, async (d) => void (res.bAmo = await measure(d, T.window))))
+  await phase("bAlo", "(b) one container, at-least-once", () =>
+    onTopology("bench-b-alo", 1, true, async (d) => void (res.bAlo = await measure(d, T.window))))
+  await phase("cAmo", "(c) two containers, at-most-once; then the stall and half rate", () =>
+    onTopology("bench-c-amo", 2, false, async (d) => {
+      const max = await measure(d, T.window)
+      res.cAmo = max
+      await phase("stall", `  count bolt stalls ${T.stall / 1000} s`, async () => {
+        const s = await stall(d, T.stall, 1)
+        res.stall = { ...s, highWatermark: watermarksOf({}).high }
+      })
+      await phase("half", "  spout limited to half of the max rate", async () => {
+        // Imported once dist/ is built: the topology imports heron-runtime/topology from it.
+        const { SENTENCES } = await import("./topologies/word-count.js")
+        const words = SENTENCES.reduce((n, x) => n + x.split(" ").length, 0) / SENTENCES.length
+        const sentencesPerSec = max.tuplesPerSec / 2 / words
+        writeControl(d, { rate: sentencesPerSec, stallMs: 0, stallSeq: 1 })
+        await sleep(T.settle)
+        res.half = { sentencesPerSec, window: await measure(d, T.window) }
+      })
+    }))
+  await phase("cAlo", "(c) two containers, at-least-once", () =>
+    onTopology("bench-c-alo", 2, true, async (d) => void (res.cAlo = await measure(d, T.window))))
+
+  await phase("idle", "idle container vs a bare node process", async () => {
+    const d = await deploy(harness, topologyFile, { name: "bench-idle", containers: 1, reliable: false, rate: 0 })
+    try {
+      const bare = startChild(["-e", "setInterval(() => {}, 1000)"], { execArgv: false })
+      try {
+        await sleep(T.idle)
+        const c1 = d.containers.find((c) => c.index === 1)
+        const c0 = d.containers.find((c) => c.index === 0)
+        if (c1 === undefined || c0 === undefined) throw new Error("bench-idle: containers 0 and 1 not both running")
+        const containerRss = await settledRss(c1.pid)
+        const tmanagerRss = await settledRss(c0.pid)
+        const samples: Array<number> = []
+        for (let i = 0; i < 5; i++) {
+          samples.push(rssOf(bare.pid))
+          await sleep(100)
+        }
+        res.idle = { containerRss, tmanagerRss, bareRss: quantile(samples, 0.5), instances: 5 }
+      } finally {
+        bare.kill()
+      }
+    } finally {
+      await harness.kill("bench-idle")
+    }
+  })
+}
+
+const finish = async () => {
+  try {
+    await main()
+  } finally {
+    log("cleaning up (heron kill, runtime, temporary HERON_HOME)")
+    killAll()
+    await harness.cleanup()
+  }
+  res.durationSec = (Date.now() - t0) / 1000
+  const table = rows(res)
+  process.stdout.write(`\nheron-runtime engine benchmark — ${res.startedAt}, ${res.machine.cores} cores, node ${res.machine.node}, load average at start ${res.machine.loadavg}${quick ? ", --quick" : ""}\n`)
+  process.stdout.write("tuples = words through the last (count) bolt; latency = spout emit → count execute (CLOCK_MONOTONIC); ratio = measured / baseline\n\n")
+  process.stdout.write(`${render(table)}\n\n`)
+  const failed = table.filter((r) => r.outcome === "FAIL").length
+  const targets = table.filter((r) => r.outcome !== "info").length
+  process.stdout.write(`${targets - failed} of ${targets} targets met; ${res.durationSec.toFixed(0)} s\n`)
+  for (const [k, v] of Object.entries(res.errors)) process.stdout.write(`error in ${k}: ${v}\n`)
+  if (jsonFile !== undefined) {
+    writeFileSync(jsonFile, `${JSON.stringify({ results: res, rows: table }, null, 2)}\n`)
+    process.stdout.write(`results written to ${jsonFile}\n`)
+  }
+  process.exit(Object.keys(res.errors).length > 0 ? 1 : 0)
+}
+
+finish().catch((e: unknown) => {
+  log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
+  void stop(1)
+})
