@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { repoRoot, run, stopAll, tempHome, trackerUrl } from "../support/processes.js"
+import { logLines, repoRoot, run, stopAll, tempHome, trackerUrl } from "../support/processes.js"
 import { containerPids, groupMembers, startRuntime, stopRuntime } from "../support/localCluster.js"
 
 afterAll(stopAll)
@@ -52,8 +52,9 @@ describe("at-least-once on the local cluster, end to end", () => {
     expect(relaunched.get(0)).toBe(first.get(0))
     expect(relaunched.get(1)).toBe(first.get(1))
 
-    // The runtime goes away mid-run: the containers keep processing without it.
+    // The runtime goes away mid-run: the containers keep processing without it, and it says so.
     await stopRuntime(rt)
+    expect(logLines(rt).some((l) => l["message"] === "leaving 1 topology running")).toBe(true)
     const ackedWhenStopped = idsOf(events(out), "acked").size
     expect(ackedWhenStopped).toBeLessThan(count)
     await until("processing while no runtime runs", () => (idsOf(events(out), "acked").size > ackedWhenStopped + 50 ? true : undefined), 10_000)
@@ -61,6 +62,12 @@ describe("at-least-once on the local cluster, end to end", () => {
     rt = startRuntime(home.dir)
     base = await trackerUrl(rt)
     expect(await containerPids(base, "acking")).toEqual(relaunched)
+
+    // Deactivated mid-run, then activated: in-flight tuples are not lost (checked below).
+    const cli = (...args: Array<string>) => run("heron", args, { HERON_HOME: home.dir })
+    expect((await cli("deactivate", "local", "acking")).code).toBe(0)
+    await new Promise((r) => setTimeout(r, 1000))
+    expect((await cli("activate", "local", "acking")).code).toBe(0)
 
     await until("every id acked", () => (idsOf(events(out), "acked").size === count ? true : undefined), 90_000)
     const lines = events(out)
