@@ -5,40 +5,39 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 
 const Line = Schema.Struct({
   t: Schema.Number,
   n: Schema.Number,
   first: Schema.Number,
   lat: Schema.Array(Schema.Number),
-  stalls: Schema.Array(Schema.Struct({ from: Schema.Number, to: Schema.Number }))
+  stalls: Schema.Array(Schema.Struct({ from: Schema.Number, to: Schema.Number })),
+  late: Schema.optionalWith(Schema.Number, { default: () => 0 })
 })
 type Line = typeof Line.Type
-const decodeLine = Schema.decodeUnknownOption(Schema.parseJson(Line))
+const SpoutLine = Schema.Struct({ t: Schema.Number, n: Schema.Number, gap: Schema.Number })
+type SpoutLine = typeof SpoutLine.Type
 
-interface TaskLog {
-  offset: number
-  rest: string
-  readonly lines: Array<Line>
-}
+/** The lines of the JSONL files of one kind in a directory, read incrementally, by file. */
+class Tail<A, I> {
+  private readonly files = new Map<string, { offset: number; rest: string; readonly lines: Array<A> }>()
+  private readonly decode: (u: string) => Option.Option<A>
 
-export class CountFiles {
-  private readonly tasks = new Map<string, TaskLog>()
+  constructor(private readonly dir: string, private readonly pattern: RegExp, schema: Schema.Schema<A, I>) {
+    this.decode = Schema.decodeUnknownOption(Schema.parseJson(schema))
+  }
 
-  constructor(readonly dir: string) {}
-
-  /** Reads the lines written since the last call. */
   poll(): void {
     let names: Array<string> = []
     try {
-      names = readdirSync(this.dir).filter((f) => /^count-\d+\.jsonl$/.test(f))
+      names = readdirSync(this.dir).filter((f) => this.pattern.test(f))
     } catch {
       return
     }
     for (const name of names) {
-      let log = this.tasks.get(name)
-      if (log === undefined) this.tasks.set(name, (log = { offset: 0, rest: "", lines: [] }))
+      let log = this.files.get(name)
+      if (log === undefined) this.files.set(name, (log = { offset: 0, rest: "", lines: [] }))
       const file = join(this.dir, name)
       const size = statSync(file).size
       if (size <= log.offset) continue
@@ -53,68 +52,113 @@ export class CountFiles {
       const parts = (log.rest + buf.toString("utf8")).split("\n")
       log.rest = parts.pop() ?? ""
       for (const p of parts) {
-        const line = decodeLine(p)
+        const line = this.decode(p)
         if (line._tag === "Some") log.lines.push(line.value)
       }
     }
   }
 
+  /** The lines of each file, oldest first. */
+  get logs(): Array<ReadonlyArray<A>> {
+    return [...this.files.values()].map((f) => f.lines)
+  }
+}
+
+export class CountFiles {
+  private readonly counts: Tail<Line, typeof Line.Encoded>
+  private readonly spouts: Tail<SpoutLine, SpoutLine>
+
+  constructor(readonly dir: string) {
+    this.counts = new Tail(dir, /^count-\d+\.jsonl$/, Line)
+    this.spouts = new Tail(dir, /^spout-\d+\.jsonl$/, SpoutLine)
+  }
+
+  /** Reads the lines written since the last call. */
+  poll(): void {
+    this.counts.poll()
+    this.spouts.poll()
+  }
+
   /** How many count tasks reported so far. */
   get taskCount(): number {
-    return this.tasks.size
+    return this.counts.logs.length
   }
 
   /** Wall-clock ms of the first tuple any count task executed, once one reported it. */
   firstTuple(): number | undefined {
     let first: number | undefined
-    for (const log of this.tasks.values()) {
-      for (const l of log.lines) {
-        if (l.first > 0) {
-          first = first === undefined ? l.first : Math.min(first, l.first)
-          break
-        }
-      }
+    for (const lines of this.counts.logs) {
+      const l = lines.find((x) => x.first > 0)
+      if (l !== undefined) first = first === undefined ? l.first : Math.min(first, l.first)
     }
     return first
   }
 
-  /** The latest line time every task has reached (the horizon up to which `countAt` is exact). */
+  /** The latest time every count and spout task has reported up to (`countAt` is exact before it). */
   horizon(): number {
-    let h = Number.POSITIVE_INFINITY
-    for (const log of this.tasks.values()) h = Math.min(h, log.lines.at(-1)?.t ?? 0)
-    return this.tasks.size === 0 ? 0 : h
+    const logs = [...this.counts.logs, ...this.spouts.logs]
+    if (logs.length === 0) return 0
+    return Math.min(...logs.map((lines) => lines.at(-1)?.t ?? 0))
   }
 
-  /** Tuples counted by all tasks by wall-clock ms `t`, interpolated between lines. */
+  /** Tuples counted by all count tasks by wall-clock ms `t`, interpolated between lines. */
   countAt(t: number): number {
-    let sum = 0
-    for (const log of this.tasks.values()) sum += interpolate(log.lines, t)
-    return sum
+    return this.counts.logs.reduce((sum, lines) => sum + interpolate(lines, t, (l) => l.n), 0)
+  }
+
+  /** Sentences emitted by all spout tasks by `t`. */
+  emittedAt(t: number): number {
+    return this.spouts.logs.reduce((sum, lines) => sum + interpolate(lines, t, (l) => l.n), 0)
+  }
+
+  /** Milliseconds the spout tasks spent between `nextTuple` calls (gaps over 2 ms) by `t`, summed. */
+  spoutGapAt(t: number): number {
+    return this.spouts.logs.reduce((sum, lines) => sum + interpolate(lines, t, (l) => l.gap), 0)
+  }
+
+  /** How many spout tasks reported. */
+  get spoutCount(): number {
+    return this.spouts.logs.length
+  }
+
+  /** The first time after `t` at which the spouts had emitted more than at `t` (100 ms resolution). */
+  resumedAfter(t: number): number | undefined {
+    const base = this.emittedAt(t)
+    const times = this.spouts.logs.flatMap((lines) => lines.filter((l) => l.t > t).map((l) => l.t)).sort((a, b) => a - b)
+    return times.find((x) => this.emittedAt(x) > base)
   }
 
   /** Latency samples (ms) of the lines written in (from, to]. */
   latencies(from: number, to: number): Array<number> {
     const out: Array<number> = []
-    for (const log of this.tasks.values()) {
-      for (const l of log.lines) if (l.t > from && l.t <= to) for (const x of l.lat) out.push(x)
+    for (const lines of this.counts.logs) {
+      for (const l of lines) if (l.t > from && l.t <= to) for (const x of l.lat) out.push(x)
     }
     return out
   }
 
+  /** The longest delay of a count task's 100 ms timer among the lines written in (from, to]: how
+   * long a bolt's event loop went without running timers (tick tuples, metrics, user timers). */
+  timerLate(from: number, to: number): number {
+    let max = 0
+    for (const lines of this.counts.logs) for (const l of lines) if (l.t > from && l.t <= to) max = Math.max(max, l.late)
+    return max
+  }
+
   /** The stalls that ended, per task. */
   stalls(): Array<{ readonly from: number; readonly to: number }> {
-    return [...this.tasks.values()].flatMap((log) => log.lines.flatMap((l) => l.stalls))
+    return this.counts.logs.flatMap((lines) => lines.flatMap((l) => l.stalls))
   }
 }
 
-const interpolate = (lines: ReadonlyArray<Line>, t: number): number => {
-  if (lines.length === 0) return 0
+const interpolate = <A extends { readonly t: number }>(lines: ReadonlyArray<A>, t: number, value: (a: A) => number): number => {
   const first = lines[0]
-  if (first === undefined || t <= first.t) return first?.n ?? 0
+  const last = lines.at(-1)
+  if (first === undefined || last === undefined) return 0
+  if (t <= first.t) return value(first)
+  if (t >= last.t) return value(last)
   let lo = 0
   let hi = lines.length - 1
-  const last = lines[hi]
-  if (last === undefined || t >= last.t) return last?.n ?? 0
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1
     if ((lines[mid]?.t ?? 0) <= t) lo = mid
@@ -122,8 +166,8 @@ const interpolate = (lines: ReadonlyArray<Line>, t: number): number => {
   }
   const a = lines[lo]
   const b = lines[hi]
-  if (a === undefined || b === undefined || b.t === a.t) return a?.n ?? 0
-  return a.n + ((b.n - a.n) * (t - a.t)) / (b.t - a.t)
+  if (a === undefined || b === undefined || b.t === a.t) return a === undefined ? 0 : value(a)
+  return value(a) + ((value(b) - value(a)) * (t - a.t)) / (b.t - a.t)
 }
 
 /** The q-quantile (0..1) of `xs` by nearest rank; NaN when empty. */

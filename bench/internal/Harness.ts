@@ -43,6 +43,8 @@ export const waitFor = async <A>(what: string, probe: () => A | undefined, timeo
 export interface CliResult {
   readonly code: number | null
   readonly output: string
+  /** Each output line with the wall-clock ms it arrived at. */
+  readonly lines: ReadonlyArray<{ readonly t: number; readonly text: string }>
   /** Wall-clock ms at spawn and at exit. */
   readonly startedAt: number
   readonly endedAt: number
@@ -105,14 +107,24 @@ export class Harness {
     })
     this.clis.add(child)
     let output = ""
-    child.stdout?.on("data", (d: Buffer) => (output += d.toString()))
-    child.stderr?.on("data", (d: Buffer) => (output += d.toString()))
+    const lines: Array<{ t: number; text: string }> = []
+    let partial = ""
+    const onData = (d: Buffer) => {
+      const text = d.toString()
+      output += text
+      const parts = (partial + text).split("\n")
+      partial = parts.pop() ?? ""
+      const t = Date.now()
+      for (const p of parts) if (p.trim() !== "") lines.push({ t, text: p })
+    }
+    child.stdout?.on("data", onData)
+    child.stderr?.on("data", onData)
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
     return new Promise((resolve) => {
       child.on("close", (code) => {
         clearTimeout(timer)
         this.clis.delete(child)
-        resolve({ code, output, startedAt, endedAt: Date.now() })
+        resolve({ code, output, lines, startedAt, endedAt: Date.now() })
       })
     })
   }

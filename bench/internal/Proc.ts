@@ -139,3 +139,11 @@ export const pidsWithEnv = (key: string, value: string): Array<number> => {
 
 /** The process group of `pid`, if it lives. */
 export const pgidOf = (pid: number): number | undefined => statOf(pid)?.pgrp
+
+/** CPU seconds the whole machine spent busy so far (every core; `/proc/stat`: all but idle and iowait). */
+export const machineBusySeconds = (): number => {
+  const line = (readText("/proc/stat") ?? "").split("\n")[0] ?? ""
+  const f = line.trim().split(/\s+/).slice(1).map(Number)
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK
+}

@@ -7,8 +7,8 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Control } from "../topologies/word-count.js"
 import { CountFiles, quantile } from "./CountFiles.js"
-import { type Container, type Harness, sleep, waitFor } from "./Harness.js"
-import { groupRss, groupsCpuSeconds, threadLoads, threadTicks, type ThreadLoad } from "./Proc.js"
+import { type CliResult, type Container, type Harness, sleep, waitFor } from "./Harness.js"
+import { groupRss, groupsCpuSeconds, machineBusySeconds, threadLoads, threadTicks, type ThreadLoad } from "./Proc.js"
 
 /** A submitted bench topology. */
 export interface Deployed {
@@ -20,6 +20,22 @@ export interface Deployed {
   readonly submitToFirstMs: number | undefined
   /** Wall-clock ms `heron submit` took (it returns once the topology runs). */
   readonly submitCliMs: number
+  /** Where that time went: the CLI's start-up (spawn → first line), then each numbered step. */
+  readonly submitPhases: ReadonlyArray<{ readonly name: string; readonly ms: number }>
+}
+
+/** Splits a `heron submit` run at its progress lines (`[k/n] text`). */
+const phasesOf = (r: CliResult): Array<{ readonly name: string; readonly ms: number }> => {
+  const steps = r.lines.flatMap((l) => {
+    const m = /^\[(\d+)\/\d+\] (\S+)/.exec(l.text)
+    return m === null ? [] : [{ t: l.t, name: `[${m[1]}] ${m[2]}` }]
+  })
+  const first = steps[0]
+  if (first === undefined) return []
+  return [
+    { name: "CLI start-up", ms: first.t - r.startedAt },
+    ...steps.map((s, i) => ({ name: s.name, ms: (steps[i + 1]?.t ?? r.endedAt) - s.t }))
+  ]
 }
 
 export interface DeployOptions {
@@ -62,7 +78,8 @@ export const deploy = async (h: Harness, topologyFile: string, o: DeployOptions)
     files,
     containers,
     submitToFirstMs: first === undefined ? undefined : first - cli.startedAt,
-    submitCliMs: cli.endedAt - cli.startedAt
+    submitCliMs: cli.endedAt - cli.startedAt,
+    submitPhases: phasesOf(cli)
   }
 }
 
@@ -73,10 +90,16 @@ export interface Window {
   readonly tuplesPerSec: number
   /** CPU seconds per second of every container process (2.0 = both cores of this machine). */
   readonly cores: number
+  /** CPU seconds per second the machine spent on anything else (the benchmark, other work). */
+  readonly otherCores: number
+  /** Share of the window the spout spent between `nextTuple` calls (paused, throttled, backing off). */
+  readonly spoutIdle: number
   readonly tuplesPerCpuSec: number
   readonly p50: number
   readonly p99: number
   readonly samples: number
+  /** The longest a count task's 100 ms timer fired late in the window, ms. */
+  readonly timerLate: number
   /** Every container thread's load, busiest first. */
   readonly threads: ReadonlyArray<ThreadLoad & { readonly container: number }>
 }
@@ -87,10 +110,12 @@ export const measure = async (d: Deployed, ms: number): Promise<Window> => {
   d.files.poll()
   const ta = Date.now()
   const cpuA = groupsCpuSeconds(pgids)
+  const busyA = machineBusySeconds()
   const thA = new Map(d.containers.map((c) => [c.pid, threadTicks(c.pid)]))
   await sleep(ms)
   const tb = Date.now()
   const cpuB = groupsCpuSeconds(pgids)
+  const busyB = machineBusySeconds()
   const thB = new Map(d.containers.map((c) => [c.pid, threadTicks(c.pid)]))
   await waitFor(`${d.name}: records up to the end of the window`, () => {
     d.files.poll()
@@ -105,10 +130,13 @@ export const measure = async (d: Deployed, ms: number): Promise<Window> => {
     seconds,
     tuplesPerSec: tuples / seconds,
     cores: cpu / seconds,
+    otherCores: Math.max(0, busyB - busyA - cpu) / seconds,
+    spoutIdle: d.files.spoutCount === 0 ? Number.NaN : (d.files.spoutGapAt(tb) - d.files.spoutGapAt(ta)) / (tb - ta) / d.files.spoutCount,
     tuplesPerCpuSec: cpu > 0 ? tuples / cpu : Number.NaN,
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
     samples: lat.length,
+    timerLate: d.files.timerLate(ta, tb),
     threads: threadLoads(thA, thB, seconds).map((t) => ({ ...t, container: containerOf.get(t.pid) ?? -1 }))
   }
 }
@@ -119,6 +147,16 @@ export interface Stall {
   /** Words per second in the 2 s before the stall, and in the 2 s after it ended. */
   readonly before: number
   readonly after: number
+  /** Sentences per second the spout emitted in those windows. */
+  readonly emittedBefore: number
+  readonly emittedAfter: number
+  /** When, relative to the stall's start, the spout stopped emitting; and how long after the
+   * stall's end it emitted again (100 ms resolution). */
+  readonly spoutStoppedMs: number | undefined
+  readonly spoutResumedMs: number | undefined
+  /** How late the count tasks started stalling after the order was written: their 100 ms timer
+   * runs only when the worker's event loop gets to timers. */
+  readonly orderLagMs: number
   /** Per container (index ≥ 1): RSS just before the stall and its peak during it, in bytes. */
   readonly rss: ReadonlyArray<{ readonly container: number; readonly pre: number; readonly peak: number }>
 }
@@ -134,6 +172,7 @@ export const stall = async (d: Deployed, stallMs: number, seq: number): Promise<
   }
   const peak = new Map(pre)
   writeControl(d, { rate: null, stallMs, stallSeq: seq })
+  const ordered = Date.now()
   const deadline = Date.now() + stallMs + 15_000
   d.files.poll()
   const already = d.files.stalls().length
@@ -151,11 +190,28 @@ export const stall = async (d: Deployed, stallMs: number, seq: number): Promise<
     d.files.poll()
     return d.files.horizon() >= to + 2000 ? true : undefined
   }, 10_000, 50)
-  const rate = (a: number, b: number) => (d.files.countAt(b) - d.files.countAt(a)) / ((b - a) / 1000)
+  const rate = (f: (t: number) => number, a: number, b: number) => (f(b) - f(a)) / ((b - a) / 1000)
+  const counted = (t: number) => d.files.countAt(t)
+  const emitted = (t: number) => d.files.emittedAt(t)
+  // The spout stopped at the last 100 ms line before the end that still shows progress.
+  const total = emitted(to)
+  let stopped: number | undefined
+  for (let t = from; t <= to; t += 100) {
+    if (emitted(t) >= total) {
+      stopped = t - from
+      break
+    }
+  }
+  const resumed = d.files.resumedAfter(to)
   return {
     stallMs,
-    before: rate(from - 2000, from),
-    after: rate(to, to + 2000),
+    before: rate(counted, from - 2000, from),
+    after: rate(counted, to, to + 2000),
+    emittedBefore: rate(emitted, from - 2000, from),
+    emittedAfter: rate(emitted, to, to + 2000),
+    spoutStoppedMs: stopped,
+    spoutResumedMs: resumed === undefined ? undefined : resumed - to,
+    orderLagMs: Math.max(...stalls.map((s) => s.from)) - ordered,
     rss: workers.map((c) => ({ container: c.index, pre: pre.get(c.index) ?? 0, peak: peak.get(c.index) ?? 0 }))
   }
 }
@@ -168,4 +224,19 @@ export const settledRss = async (pid: number): Promise<number> => {
     await sleep(200)
   }
   return quantile(xs, 0.5)
+}
+
+/** After a rate change: waits `minMs`, then until the queues of the previous phase have drained
+ * (the median latency of the last 500 ms is under 2 ms) or `maxMs` passed. Returns the ms waited. */
+export const settle = async (d: Deployed, minMs: number, maxMs: number): Promise<number> => {
+  const start = Date.now()
+  await sleep(minMs)
+  while (Date.now() - start < maxMs) {
+    d.files.poll()
+    const h = d.files.horizon()
+    const lat = d.files.latencies(h - 500, h)
+    if (h > start + minMs && lat.length > 0 && quantile(lat, 0.5) < 2) break
+    await sleep(250)
+  }
+  return Date.now() - start
 }

@@ -8,9 +8,13 @@
  * 16. Config keys, given with `heron submit --config-property`:
  *
  * - `bench.out`: a directory. Each count task appends a JSON line to `count-<task>.jsonl` there
- *   every 100 ms: `{ t, n, first, lat, stalls }` (wall-clock ms, tuples counted so far, wall-clock
- *   ms of the first tuple, latency samples in ms since the last line, stalls that ended). The spout
- *   and the count tasks read `control.json` there every 100 ms: `{ rate, stallMs, stallSeq }`.
+ *   every 100 ms: `{ t, n, first, lat, stalls, late }` (wall-clock ms, tuples counted so far,
+ *   wall-clock ms of the first tuple, latency samples in ms since the last line, stalls that ended,
+ *   how many ms late this line's timer fired); each
+ *   spout task to `spout-<task>.jsonl`: `{ t, n, gap }` (sentences emitted so far, and ms spent in
+ *   gaps of more than 2 ms between two `nextTuple` calls: paused by backpressure, throttled by
+ *   `max.spout.pending`, or backing off when rate-limited). The spout and the count tasks read
+ *   `control.json` there every 100 ms: `{ rate, stallMs, stallSeq }`.
  * - `bench.rate`: sentences per second per spout task (`max`, the default: as fast as the engine
  *   takes them; `0`: none, an idle topology). `control.json`'s `rate` overrides it.
  *
@@ -20,14 +24,7 @@
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { bolt, spout, TopologyBuilder, type BoltCollector, type SpoutCollector, type Tuple } from "heron-runtime/topology"
-
-export const SENTENCES: ReadonlyArray<string> = [
-  "the cow jumped over the moon",
-  "an apple a day keeps the doctor away",
-  "four score and seven years ago",
-  "snow white and the seven dwarfs",
-  "i am at two with nature"
-]
+import { SENTENCES } from "./sentences.js"
 
 /** The machine's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process). */
 export const monoMs = (): number => Number(process.hrtime.bigint()) / 1e6
@@ -82,6 +79,8 @@ export const sentenceSpout = spout({
     let since = 0
     let emittedSince = 0
     let timer: ReturnType<typeof setInterval> | undefined
+    let lastCall = 0
+    let gap = 0
     const setRate = (r: number | null) => {
       if (r === rate) return
       rate = r
@@ -95,13 +94,18 @@ export const sentenceSpout = spout({
         setRate(parseRate(context.config["bench.rate"]))
         const out = context.config["bench.out"]
         if (out !== undefined) {
+          const file = join(out, `spout-${context.taskId}.jsonl`)
           timer = setInterval(() => {
             const control = readControl(out)
             if (control !== undefined) setRate(control.rate)
+            appendFileSync(file, `${JSON.stringify({ t: Date.now(), n: i, gap: Math.round(gap) })}\n`)
           }, 100)
         }
       },
       nextTuple: () => {
+        const now = performance.now()
+        if (now - lastCall > 2 && lastCall > 0) gap += now - lastCall
+        lastCall = now
         // Rate-limited: emit nothing while ahead of schedule (the engine backs off, ≤ 16 ms).
         if (rate !== null && emittedSince >= ((Date.now() - since) / 1000) * rate) return
         const sentence = SENTENCES[i % SENTENCES.length] ?? ""
@@ -159,14 +163,19 @@ export const countBolt = bolt({
         const out = context.config["bench.out"]
         if (out === undefined) return
         const file = join(out, `count-${context.taskId}.jsonl`)
+        let lastTick = Date.now()
         timer = setInterval(() => {
+          // How late this 100 ms timer fired: how long the worker's event loop was held up.
+          const now = Date.now()
+          const late = now - lastTick - 100
+          lastTick = now
           const control = readControl(out)
           if (control !== undefined && control.stallSeq > seenSeq) {
             seenSeq = control.stallSeq
             stallUntil = Date.now() + control.stallMs
           }
           const lat = probe.samples.splice(0).map((x) => Math.round(x * 1000) / 1000)
-          const line = { t: Date.now(), n: probe.executed, first, lat, stalls: stalls.splice(0) }
+          const line = { t: now, n: probe.executed, first, lat, stalls: stalls.splice(0), late: Math.max(0, late) }
           appendFileSync(file, `${JSON.stringify(line)}\n`)
         }, 100)
       },
