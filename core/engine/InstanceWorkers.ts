@@ -36,6 +36,13 @@ export interface InstanceWorkers {
 }
 
 const workerUrl = new URL("./instance-worker.js", import.meta.url)
+
+/** The ArrayBuffers of `batches`, each once. */
+const transfers = (batches: ReadonlyArray<Uint8Array>): Array<ArrayBuffer> => {
+  const out = new Set<ArrayBuffer>()
+  for (const b of batches) if (b.buffer instanceof ArrayBuffer) out.add(b.buffer)
+  return [...out]
+}
 const MIN_BACKOFF = Duration.millis(100)
 const MAX_BACKOFF_MS = 10_000
 /** A worker that ran this long had recovered: its next failure restarts it at once. */
@@ -66,7 +73,8 @@ export const start = (o: {
           const data: WorkerData = { module: o.module, component: spec.component, taskId: spec.taskId, componentIndex: spec.componentIndex }
           const worker = new Worker(workerUrl, { workerData: data, stdout: false, stderr: false })
           worker.on("message", (m: unknown) => {
-            if (m instanceof Uint8Array) return o.plane.fromInstance(Buffer.from(m.buffer, m.byteOffset, m.byteLength))
+            // A received batch has its own ArrayBuffer (transferred or copied by postMessage).
+            if (m instanceof Uint8Array) return o.plane.fromInstance(Buffer.from(m.buffer, m.byteOffset, m.byteLength), true)
             if (!isFromWorker(m)) return
             switch (m.t) {
               case "ready":
@@ -74,12 +82,14 @@ export const start = (o: {
                 if (planFor !== undefined) post(worker, planFor(spec))
                 if (throttled) post(worker, { t: "throttle", on: true })
                 o.plane.attachInstance(spec.taskId, {
-                  // Batches own their buffer (ByteWriter.takeOwned): transferred, not copied.
-                  send: (batch) => worker.postMessage(batch, batch.buffer instanceof ArrayBuffer ? [batch.buffer] : [])
+                  // Batches own their buffer (ByteWriter.takeOwned, BufferPool): transferred, not copied.
+                  send: (batch) => worker.postMessage(batch, batch.buffer instanceof ArrayBuffer ? [batch.buffer] : []),
+                  // Several batches of one turn: one message (a message costs more than 64 KB of copying).
+                  sendAll: (batches) => worker.postMessage(batches, transfers(batches))
                 })
                 return
               case "consumed":
-                return o.plane.consumed(spec.taskId, m.bytes)
+                return o.plane.consumed(spec.taskId, m.bytes, m.buffer)
               case "metrics":
                 return o.events.metrics(spec, m.metrics)
               case "exception":

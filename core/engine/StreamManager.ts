@@ -67,13 +67,13 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
 
     const { port } = yield* listen(stmgrId(self), o.listenHost, 0, (socket: net.Socket) => {
       let peer: number | undefined
-      const reader = new FrameReader((buf, start, end) => {
+      const reader = new FrameReader((buf, start, end, owned) => {
         if (peer === undefined && buf.readUInt32LE(start + 4) === 0 && buf[start + 8] === Kind.HELLO) {
           peer = buf.readUInt32LE(start + 9)
           return
         }
-        plane.fromPeer(buf, start, end)
-      })
+        plane.fromPeer(buf, start, end, owned)
+      }, undefined, (size) => plane.pool.take(size))
       socket.on("data", (chunk: Buffer) => {
         try {
           reader.push(chunk)

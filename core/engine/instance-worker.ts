@@ -32,7 +32,8 @@ const main = async () => {
   if (component === undefined) throw new Error(`topology ${topology.name} has no component ${data.component}`)
   const io: InstanceIO = {
     send: (batch) => port.postMessage(batch, [batch.buffer]),
-    control: post,
+    // A consumed batch's buffer goes back to the stream manager (transferred, not copied).
+    control: (m) => port.postMessage(m, m.t === "consumed" && m.buffer !== undefined ? [m.buffer] : []),
     die
   }
   const id = { topology, component, taskId: data.taskId, componentIndex: data.componentIndex }
@@ -40,6 +41,11 @@ const main = async () => {
   const runner: InstanceBase = spec.kind === "spout" ? new SpoutRunner(id, io, spec.create()) : new BoltRunner(id, io, spec.create())
   port.on("message", (m: unknown) => {
     if (m instanceof Uint8Array) return runner.onFrames(Buffer.from(m.buffer, m.byteOffset, m.byteLength))
+    // Several batches in one message (see InstanceWorkers' `sendAll`), in order.
+    if (Array.isArray(m)) {
+      for (const b of m) if (b instanceof Uint8Array) runner.onFrames(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+      return
+    }
     if (!isToWorker(m)) return
     switch (m.t) {
       case "plan":

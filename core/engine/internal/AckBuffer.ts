@@ -1,22 +1,38 @@
 /**
  * A bolt's acks, combined per root until the next flush: XOR is associative, so the acks of many
  * tuples of one tree (the words of one sentence, say) travel as one ACK_XOR frame. This moves work
- * from the stream manager's thread (one frame and one ledger update per ack) to the bolt's.
+ * from the stream manager's thread (one frame and one ledger update per ack) to the bolt's. On
+ * typed arrays (RootTable.ts): no object or Map entry per root and flush.
  */
-import { Kind, rootKey, writeAckXor } from "./Frames.js"
+import { Kind, writeAckXor } from "./Frames.js"
 import type { Outbox } from "./Outbox.js"
+import { RootTable } from "./RootTable.js"
 import type { TupleImpl } from "./TupleImpl.js"
 
-interface Combined {
-  readonly task: number
-  readonly hi: number
-  readonly lo: number
-  xHi: number
-  xLo: number
-}
+const INITIAL = 256
 
-export class AckBuffer {
-  private readonly roots = new Map<number, Combined>()
+export class AckBuffer extends RootTable {
+  private task = new Int32Array(INITIAL)
+  private xHi = new Int32Array(INITIAL)
+  private xLo = new Int32Array(INITIAL)
+
+  constructor() {
+    super(INITIAL)
+  }
+
+  protected resize(capacity: number): void {
+    for (const k of ["task", "xHi", "xLo"] as const) {
+      const a = new Int32Array(capacity)
+      a.set(this[k])
+      this[k] = a
+    }
+  }
+
+  protected move(from: number, to: number): void {
+    this.task[to] = this.task[from]!
+    this.xHi[to] = this.xHi[from]!
+    this.xLo[to] = this.xLo[from]!
+  }
 
   /** Adds the ack of `tuple`: per root, its value XOR the edges anchored to it since. */
   add(tuple: TupleImpl): void {
@@ -26,23 +42,31 @@ export class AckBuffer {
       const lo = r[k + 2]!
       const xHi = r[k + 3]! ^ tuple.outHi
       const xLo = r[k + 4]! ^ tuple.outLo
-      const key = rootKey(hi, lo)
-      const c = this.roots.get(key)
-      if (c === undefined) this.roots.set(key, { task: r[k]!, hi, lo, xHi, xLo })
-      else {
-        c.xHi ^= xHi
-        c.xLo ^= xLo
+      let e = this.find(hi, lo)
+      if (e >= 0) {
+        this.xHi[e] ^= xHi
+        this.xLo[e] ^= xLo
+        continue
       }
+      e = this.insert(hi, lo)
+      this.task[e] = r[k]!
+      this.xHi[e] = xHi
+      this.xLo[e] = xLo
     }
   }
 
   /** Writes one ACK_XOR frame per root, for its spout's task (none for a root whose acks
    * cancel out), and empties. */
   writeTo(outs: Outbox): void {
-    if (this.roots.size === 0) return
-    for (const c of this.roots.values()) {
-      if (c.xHi !== 0 || c.xLo !== 0) writeAckXor(outs.of(c.task), Kind.ACK_XOR, c.task, c.hi, c.lo, c.xHi, c.xLo)
+    if (this.size === 0) return
+    for (let e = 0; e < this.end; e++) {
+      const xHi = this.xHi[e]!
+      const xLo = this.xLo[e]!
+      if (this.alive[e] === 1 && (xHi !== 0 || xLo !== 0)) {
+        const task = this.task[e]!
+        writeAckXor(outs.of(task), Kind.ACK_XOR, task, this.hi[e]!, this.lo[e]!, xHi, xLo)
+      }
     }
-    this.roots.clear()
+    this.clear()
   }
 }

@@ -7,20 +7,29 @@
 import type { Bolt, BoltCollector, BoltEmitOptions, Tuple, Values } from "../../topology/Api.js"
 import { configKeys, DEFAULT_STREAM } from "../../topology/Api.js"
 import { AckBuffer } from "./AckBuffer.js"
+import { get32 } from "./ByteWriter.js"
 import { Kind, writeFailRoot } from "./Frames.js"
 import { InstanceBase, type InstanceIdentity, type InstanceIO } from "./InstanceBase.js"
+import { record, type Counter, type Latency } from "./InstanceMetrics.js"
 import { readData, tickTuple, TupleImpl } from "./TupleImpl.js"
 import type { PlanMessage } from "./WorkerProtocol.js"
 
-/** Metric names of one input stream, computed once. */
+/** The metrics of one input stream, looked up once. */
 interface InputNames {
-  readonly execute: string
-  readonly latency: string
-  readonly ack: string
-  readonly fail: string
+  readonly execute: Counter
+  readonly latency: Latency
+  readonly ack: Counter
+  readonly fail: Counter
 }
 
 const TICK = "tick"
+
+/** Whether every anchor is a tuple this engine made (always, unless user code makes its own):
+ * then the anchors go to the emitter as they are, not filtered into a new array per emit. */
+const allOurs = (anchors: ReadonlyArray<Tuple>): anchors is ReadonlyArray<TupleImpl> => {
+  for (let i = 0; i < anchors.length; i++) if (!(anchors[i] instanceof TupleImpl)) return false
+  return true
+}
 
 /** Drives one bolt; see the top of this file. */
 export class BoltRunner extends InstanceBase {
@@ -48,14 +57,16 @@ export class BoltRunner extends InstanceBase {
     if (n === undefined) {
       const s = this.streams[streamId]
       const key = s === undefined ? `unknown/${streamId}` : `${s.component}/${s.stream}`
-      n = { execute: `__execute-count/${key}`, latency: `__execute-latency/${key}`, ack: `__ack-count/${key}`, fail: `__fail-count/${key}` }
+      const m = this.metrics
+      n = { execute: m.counter(`__execute-count/${key}`), latency: m.latencyOf(`__execute-latency/${key}`), ack: m.counter(`__ack-count/${key}`), fail: m.counter(`__fail-count/${key}`) }
       this.names[streamId] = n
     }
     return n
   }
 
   private readonly tickNames: InputNames = {
-    execute: "__execute-count/__system/__tick", latency: "__execute-latency/__system/__tick", ack: "", fail: ""
+    execute: this.metrics.counter("__execute-count/__system/__tick"), latency: this.metrics.latencyOf("__execute-latency/__system/__tick"),
+    ack: { n: 0 }, fail: { n: 0 }
   }
 
   readonly collector: BoltCollector = {
@@ -64,19 +75,19 @@ export class BoltRunner extends InstanceBase {
       this.countEmit(stream)
       const anchors = options?.anchors
       const tasks = this.reliable && anchors !== undefined && anchors.length > 0
-        ? this.emitter.emitAnchored(stream, values, options?.directTask, anchors.filter((a) => a instanceof TupleImpl))
+        ? this.emitter.emitAnchored(stream, values, options?.directTask, allOurs(anchors) ? anchors : anchors.filter((a) => a instanceof TupleImpl))
         : this.emitter.emitUnanchored(stream, values, options?.directTask)
       this.flushIfFull()
       return tasks
     },
     ack: (input: Tuple) => {
       if (!(input instanceof TupleImpl) || input.isTick) return
-      this.metrics.count(this.namesOf(input.info.id).ack)
+      this.namesOf(input.info.id).ack.n++
       if (input.roots.length > 0) this.acks.add(input)
     },
     fail: (input: Tuple) => {
       if (!(input instanceof TupleImpl) || input.isTick) return
-      this.metrics.count(this.namesOf(input.info.id).fail)
+      this.namesOf(input.info.id).fail.n++
       const r = input.roots
       for (let k = 0; k < r.length; k += 5) writeFailRoot(this.outs.of(r[k]!), r[k]!, r[k + 1]!, r[k + 2]!)
     },
@@ -130,7 +141,7 @@ export class BoltRunner extends InstanceBase {
           if (p !== undefined) await p
         } else {
           await this.executeBatch(item)
-          this.io.control({ t: "consumed", bytes: item.length })
+          this.consumed(item)
         }
         this.flush()
         if (this.closing) break
@@ -146,7 +157,7 @@ export class BoltRunner extends InstanceBase {
     let o = 0
     const limit = buf.length
     while (limit - o >= 4) {
-      const end = o + 4 + buf.readUInt32LE(o)
+      const end = o + 4 + get32(buf, o)
       if (buf[o + 8] === Kind.DATA) {
         const tuple = readData(buf, o, this.streams)
         if (tuple !== undefined) {
@@ -166,13 +177,13 @@ export class BoltRunner extends InstanceBase {
     const r = this.bolt.execute(t)
     if (r instanceof Promise) {
       return r.then(() => {
-        this.metrics.count(names.execute)
-        if (timed) this.metrics.latency(names.latency, performance.now() - t0)
+        names.execute.n++
+        if (timed) record(names.latency, performance.now() - t0)
         this.flushIfFull()
       })
     }
-    this.metrics.count(names.execute)
-    if (timed) this.metrics.latency(names.latency, performance.now() - t0)
+    names.execute.n++
+    if (timed) record(names.latency, performance.now() - t0)
     this.flushIfFull()
     return undefined
   }

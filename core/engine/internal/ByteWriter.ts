@@ -6,6 +6,21 @@
  */
 
 const INITIAL = 64 * 1024
+
+/**
+ * Stores `v` as a little-endian 32-bit integer at `o` (typed-array stores keep the low byte).
+ * Byte stores rather than Buffer#writeUInt32LE on the hot path: they inline, where the Buffer
+ * methods (with their range checks) showed up as calls of their own, per field and per tuple.
+ */
+export const put32 = (b: Uint8Array, o: number, v: number): void => {
+  b[o] = v
+  b[o + 1] = v >>> 8
+  b[o + 2] = v >>> 16
+  b[o + 3] = v >>> 24
+}
+
+/** Reads a little-endian unsigned 32-bit integer at `o` (see `put32`). */
+export const get32 = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
 /** From this size on, `takeOwned` hands the buffer over instead of copying. */
 const HANDOVER_BYTES = 16 * 1024
 
@@ -36,19 +51,21 @@ export class ByteWriter {
 
   u16(v: number): void {
     this.ensure(2)
-    this.buf.writeUInt16LE(v, this.len)
+    const b = this.buf
+    b[this.len] = v
+    b[this.len + 1] = v >>> 8
     this.len += 2
   }
 
   u32(v: number): void {
     this.ensure(4)
-    this.buf.writeUInt32LE(v >>> 0, this.len)
+    put32(this.buf, this.len, v)
     this.len += 4
   }
 
   i32(v: number): void {
     this.ensure(4)
-    this.buf.writeInt32LE(v, this.len)
+    put32(this.buf, this.len, v)
     this.len += 4
   }
 
@@ -72,7 +89,7 @@ export class ByteWriter {
         buf[start + i] = c
       }
       if (i === n) {
-        buf.writeUInt32LE(n, this.len)
+        put32(buf, this.len, n)
         this.len = start + n
         return
       }
@@ -96,22 +113,23 @@ export class ByteWriter {
     this.len += n
   }
 
-  /** The written bytes as an exact-size copy with its own ArrayBuffer; rewinds. */
-  take(): Uint8Array<ArrayBuffer> {
-    const out = new Uint8Array(this.len)
-    out.set(this.buf.subarray(0, this.len))
+  /** The written bytes from `from` on, as an exact-size copy with its own ArrayBuffer; rewinds. */
+  take(from = 0): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(this.len - from)
+    out.set(this.buf.subarray(from, this.len))
     this.reset()
     return out
   }
 
   /**
-   * The written bytes, for a consumer that takes ownership (a socket write, a transfer to a
-   * worker). Small batches are copied out (an exact-size buffer is cheaper than a fresh 64 KB one);
-   * big ones hand over the buffer itself and the writer starts a new one, saving a copy.
+   * The written bytes from `from` on, for a consumer that takes ownership (a socket write, a
+   * transfer to a worker). Small batches are copied out (an exact-size buffer is cheaper than a
+   * fresh 64 KB one); big ones hand over the buffer itself and the writer starts a new one, saving
+   * a copy.
    */
-  takeOwned(): Uint8Array<ArrayBuffer> {
-    if (this.len < HANDOVER_BYTES) return this.take()
-    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.len)
+  takeOwned(from = 0): Uint8Array<ArrayBuffer> {
+    if (this.len - from < HANDOVER_BYTES) return this.take(from)
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + from, this.len - from)
     // The next batch is likely as big: start at the same size (within reason), not growing again.
     this.buf = Buffer.allocUnsafeSlow(Math.min(Math.max(this.buf.length, INITIAL), 16 * INITIAL))
     this.len = 0

@@ -4,7 +4,7 @@
  * JSON. Strings use a JS fast path for short ASCII, which beats a native call for small words.
  * Layout: `u16 count`, then per value `u8 tag` + body.
  */
-import type { ByteWriter } from "./ByteWriter.js"
+import { get32, type ByteWriter } from "./ByteWriter.js"
 
 const NULL = 0
 const UNDEFINED = 1
@@ -82,50 +82,76 @@ const toJson = (v: object): string => {
   }
 }
 
-/** Reads a `u32`-length-prefixed UTF-8 string at `off`; returns it and the next offset via `next`. */
-const readStr = (buf: Buffer, off: number, next: { off: number }): string => {
-  const n = buf.readUInt32LE(off)
-  const start = off + 4
-  const end = start + n
-  next.off = end
-  if (n < 32) {
+/** Where decoding is in the buffer: one module-level cursor rather than an object per tuple
+ * (decoding never re-enters itself). */
+let pos = 0
+
+const fcc = String.fromCharCode
+
+/**
+ * Reads a `u32`-length-prefixed UTF-8 string at `pos`, and moves past it. Short ASCII strings
+ * (words, ids) are built from their bytes in JS: about half the cost of Buffer#toString, whose
+ * argument handling and native call dominate for a few bytes (and the result hashes as fast).
+ */
+const readStr = (buf: Buffer): string => {
+  const n = get32(buf, pos)
+  const s = pos + 4
+  const end = s + n
+  pos = end
+  if (n <= 8) {
     let ascii = true
-    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) { ascii = false; break }
-    if (ascii) return buf.toString("latin1", start, end)
+    for (let i = s; i < end; i++) if (buf[i]! >= 0x80) { ascii = false; break }
+    if (ascii) {
+      switch (n) {
+        case 0: return ""
+        case 1: return fcc(buf[s]!)
+        case 2: return fcc(buf[s]!, buf[s + 1]!)
+        case 3: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!)
+        case 4: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!)
+        case 5: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!)
+        case 6: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!, buf[s + 5]!)
+        case 7: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!, buf[s + 5]!, buf[s + 6]!)
+        default: return fcc(buf[s]!, buf[s + 1]!, buf[s + 2]!, buf[s + 3]!, buf[s + 4]!, buf[s + 5]!, buf[s + 6]!, buf[s + 7]!)
+      }
+    }
+  } else if (n < 32) {
+    let ascii = true
+    for (let i = s; i < end; i++) if (buf[i]! >= 0x80) { ascii = false; break }
+    if (ascii) return buf.toString("latin1", s, end)
   }
-  return buf.toString("utf8", start, end)
+  return buf.toString("utf8", s, end)
 }
 
 /** Decodes the values that `encodeValues` wrote at `off`. */
 export const decodeValues = (buf: Buffer, off: number): Array<unknown> => {
-  const n = buf.readUInt16LE(off)
+  const n = buf[off]! | (buf[off + 1]! << 8)
   const out = new Array<unknown>(n)
-  const pos = { off: off + 2 }
+  pos = off + 2
   for (let i = 0; i < n; i++) {
-    const tag = buf[pos.off++]
+    const tag = buf[pos++]
     switch (tag) {
       case NULL: out[i] = null; break
       case UNDEFINED: out[i] = undefined; break
       case TRUE: out[i] = true; break
       case FALSE: out[i] = false; break
-      case INT32: out[i] = buf.readInt32LE(pos.off); pos.off += 4; break
-      case FLOAT64: out[i] = buf.readDoubleLE(pos.off); pos.off += 8; break
-      case STRING: out[i] = readStr(buf, pos.off, pos); break
-      case BIGINT: out[i] = BigInt(readStr(buf, pos.off, pos)); break
+      case INT32: out[i] = get32(buf, pos) | 0; pos += 4; break
+      case FLOAT64: out[i] = buf.readDoubleLE(pos); pos += 8; break
+      case STRING: out[i] = readStr(buf); break
+      case BIGINT: out[i] = BigInt(readStr(buf)); break
       case BYTES: {
-        const len = buf.readUInt32LE(pos.off)
-        const start = pos.off + 4
+        const len = get32(buf, pos)
+        const start = pos + 4
         out[i] = new Uint8Array(buf.subarray(start, start + len))
-        pos.off = start + len
+        pos = start + len
         break
       }
       case JSON_VALUE: {
-        const parsed: unknown = JSON.parse(readStr(buf, pos.off, pos))
+        const parsed: unknown = JSON.parse(readStr(buf))
         out[i] = parsed
         break
       }
       default:
-        throw new CodecError(`unknown value tag ${String(tag)} at offset ${pos.off - 1}`)
+        throw new CodecError(`unknown value tag ${String(tag)} at offset ${pos - 1}`)
     }
   }
   return out

@@ -5,16 +5,24 @@
  * at the end of the current event-loop turn); and watches every buffer against the backpressure
  * watermarks. Plain TypeScript (it runs per frame); sockets and workers are attached by the
  * StreamManager.
+ *
+ * Tuples arrive in runs (RUN frames, see Outbox.ts), so the work here is per run, not per tuple:
+ * a batch for another container is forwarded whole; a run for a local task is copied once into
+ * the task's batch, or, when it was read into a buffer of its own (FrameReader), handed to the
+ * instance as it is and its memory comes back with the instance's `consumed` (BufferPool.ts).
+ * Only acking frames are handled one by one.
  */
 import { AckTable } from "./AckTable.js"
 import { Backpressure, type Transition, type Watermarks } from "./Backpressure.js"
-import { ByteWriter } from "./ByteWriter.js"
-import { FailReason, forEachFrame, Kind, rootHiOf, rootKey, rootLoOf, writeControl, writeOutcome } from "./Frames.js"
-import { emptyStats, Link, type DataPlaneStats, type Outlet } from "./Link.js"
+import { BufferPool } from "./BufferPool.js"
+import { ByteWriter, get32 } from "./ByteWriter.js"
+import { FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
+import { emptyStats, FLUSH_BYTES, Link, type DataPlaneStats, type Outlet } from "./Link.js"
 import { ROUTE_BYTES } from "./Outbox.js"
 
-const FLUSH_BYTES = 64 * 1024
-const MAX_BATCHES_IN_FLIGHT = 2
+/** A run at least this big, in a buffer of its own, goes to its instance as it is (no copy) at
+ * the end of the turn, when nothing waits before it. */
+const PASS_BYTES = 16 * 1024
 
 export interface DataPlaneOptions {
   readonly container: number
@@ -30,6 +38,9 @@ export interface DataPlaneOptions {
 export class DataPlane {
   readonly acks: AckTable
   readonly bp: Backpressure
+  /** Buffers for the frames read from other stream managers (see FrameReader), which come back
+   * from the instances they are handed to. */
+  readonly pool = new BufferPool()
   stats: DataPlaneStats = emptyStats()
   private readonly instances = new Map<number, Link>()
   private readonly peers = new Map<number, Link>()
@@ -40,6 +51,8 @@ export class DataPlane {
   private flushScheduled = false
   private paused = false
   private readonly control = new ByteWriter(64)
+  /** The time of the batch being routed, once read (-1: not yet). */
+  private clock = -1
 
   constructor(private readonly o: DataPlaneOptions) {
     this.acks = new AckTable(o.messageTimeoutMs)
@@ -57,7 +70,8 @@ export class DataPlane {
     const containers = new Set(remoteTasks.values())
     for (const c of containers) if (!this.peers.has(c)) this.peers.set(c, new Link(`stmgr-${c}`))
     for (const [c, link] of this.peers) if (!containers.has(c)) {
-      this.dropLink(this.peers, c, link)
+      this.peers.delete(c)
+      this.afterTransition(this.bp.remove(link.name))
       this.bp.setRemote(c, false)
     }
     const routes: Array<Link | undefined> = []
@@ -65,11 +79,6 @@ export class DataPlane {
     for (const [t, c] of remoteTasks) if (!this.instances.has(t)) routes[t] = this.peers.get(c)
     this.routes = routes
     this.checkPaused()
-  }
-
-  private dropLink(map: Map<number, Link>, key: number, link: Link): void {
-    map.delete(key)
-    this.afterTransition(this.bp.remove(link.name))
   }
 
   /** Connects (or disconnects, with `undefined`) the worker of a local task. Frames buffered while
@@ -107,8 +116,9 @@ export class DataPlane {
     this.checkPaused()
   }
 
-  /** An instance processed `bytes` of what it was sent. */
-  consumed(task: number, bytes: number): void {
+  /** An instance processed `bytes` of what it was sent, and gave back the batch's `buffer`. */
+  consumed(task: number, bytes: number, buffer?: ArrayBuffer): void {
+    if (buffer !== undefined) this.pool.give(buffer)
     const link = this.instances.get(task)
     if (link === undefined) return
     link.inflight = Math.max(0, link.inflight - bytes)
@@ -124,12 +134,16 @@ export class DataPlane {
   }
 
   /** A batch of frames from a local instance: routed frame by frame, or, when it starts with a
-   * ROUTE frame, forwarded whole to that container's stream manager. */
-  fromInstance(batch: Buffer): void {
+   * ROUTE frame, forwarded whole to that container's stream manager. `owned`: the batch has its
+   * own ArrayBuffer, which may be handed on (transferred to a worker). */
+  fromInstance(batch: Buffer, owned = false): void {
     if (batch.length >= ROUTE_BYTES && batch.readUInt32LE(4) === 0 && batch[8] === Kind.ROUTE) {
       return this.forward(batch.readUInt32LE(9), batch.subarray(ROUTE_BYTES))
     }
-    forEachFrame(batch, 0, batch.length, this.onFrame)
+    this.clock = -1
+    // A batch that is one run (an instance feeding one local task) can go on without a copy.
+    if (owned && batch.length >= 4 && 4 + batch.readUInt32LE(0) === batch.length) this.route(batch, 0, batch.length, true)
+    else forEachFrame(batch, 0, batch.length, this.onFrame)
     this.scheduleFlush()
   }
 
@@ -137,9 +151,10 @@ export class DataPlane {
    * queued before them, else behind what is. */
   private forward(container: number, frames: Buffer): void {
     const link = this.peers.get(container)
+    // Instances put their tuples in runs: a few frames to count, whatever the tuple size.
     let tuples = 0
     forEachFrame(frames, 0, frames.length, (b, s) => {
-      if (b[s + 8] === Kind.DATA) tuples++
+      tuples += tuplesIn(b, s)
     })
     if (link === undefined) {
       this.stats.dropped += tuples
@@ -157,8 +172,9 @@ export class DataPlane {
     this.markDirty(link)
   }
 
-  /** Frames from another stream manager (complete frames, see FrameReader). */
-  readonly fromPeer = (buf: Buffer, start: number, end: number): void => {
+  /** Frames from another stream manager (complete frames, see FrameReader; `owned`: the frame
+   * is alone in its own ArrayBuffer, which may be handed on). */
+  readonly fromPeer = (buf: Buffer, start: number, end: number, owned = false): void => {
     const dest = buf.readUInt32LE(start + 4)
     if (dest === 0) {
       const kind = buf[start + 8]
@@ -169,59 +185,74 @@ export class DataPlane {
       }
       return
     }
-    this.onFrame(buf, start, end)
+    this.clock = -1
+    this.route(buf, start, end, owned)
     this.scheduleFlush()
   }
 
-  private readonly onFrame = (buf: Buffer, start: number, end: number): void => {
-    const dest = buf.readUInt32LE(start + 4)
+  private readonly onFrame = (buf: Buffer, start: number, end: number): void => this.route(buf, start, end, false)
+
+  /** Routes one frame by its destination task; a RUN for a local task gives the instance its
+   * DATA frames, in one copy, or none when the run is `owned`, big and nothing waits before it. */
+  private route(buf: Buffer, start: number, end: number, owned: boolean): void {
+    const dest = get32(buf, start + 4)
     const kind = buf[start + 8]!
     const local = this.local[dest] === true
     if (local && kind >= Kind.ACK_INIT && kind <= Kind.FAIL_ROOT) return this.ack(kind, dest, buf, start)
     const link = this.routes[dest]
+    const tuples = tuplesIn(buf, start)
     if (link === undefined) {
-      this.stats.dropped++
+      this.stats.dropped += kind === Kind.RUN ? tuples : 1
       return
     }
-    if (kind === Kind.DATA) {
+    const from = local && kind === Kind.RUN ? start + RUN_HEAD : start
+    if (tuples > 0) {
       if (local) {
-        this.stats.tuplesToWorkers++
-        this.stats.bytesToWorkers += end - start
+        this.stats.tuplesToWorkers += tuples
+        this.stats.bytesToWorkers += end - from
       } else {
-        this.stats.tuplesToPeers++
+        this.stats.tuplesToPeers += tuples
         this.stats.bytesToPeers += end - start
       }
     }
-    link.out.bytes(buf, start, end)
+    // A big run is a batch already: it goes on even to a busy instance (gathering it with more
+    // frames would copy it for nothing; backpressure still counts its bytes).
+    if (owned && from > start && end - from >= PASS_BYTES && link.out.len === 0) {
+      link.hold(buf.subarray(from, end))
+      return this.markDirty(link)
+    }
+    link.out.bytes(buf, from, end)
+    // Copied: an owned buffer is free again.
+    if (owned && buf.buffer instanceof ArrayBuffer) this.pool.give(buf.buffer)
     this.markDirty(link)
     if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
 
   private ack(kind: number, spoutTask: number, buf: Buffer, at: number): void {
-    const hi = buf.readUInt32LE(at + 9)
-    const lo = buf.readUInt32LE(at + 13)
-    const key = rootKey(hi, lo)
+    const hi = get32(buf, at + 9)
+    const lo = get32(buf, at + 13)
     if (kind === Kind.ACK_INIT) {
-      this.acks.open(spoutTask, key, buf.readInt32LE(at + 17), buf.readInt32LE(at + 21), performance.now())
+      // The clock is read once per batch of frames, not per root.
+      if (this.clock < 0) this.clock = performance.now()
+      this.acks.openRoot(spoutTask, hi, lo, get32(buf, at + 17), get32(buf, at + 21), this.clock)
     } else if (kind === Kind.ACK_XOR) {
-      const done = this.acks.xor(key, buf.readInt32LE(at + 17), buf.readInt32LE(at + 21))
-      if (done !== undefined) this.outcome(Kind.ACKED, spoutTask, key, 0)
-    } else if (this.acks.fail(key) !== undefined) this.outcome(Kind.FAILED, spoutTask, key, FailReason.EXPLICIT)
+      if (this.acks.xorRoot(hi, lo, get32(buf, at + 17), get32(buf, at + 21)) >= 0) this.outcome(Kind.ACKED, spoutTask, hi, lo, 0)
+    } else if (this.acks.failRoot(hi, lo) >= 0) this.outcome(Kind.FAILED, spoutTask, hi, lo, FailReason.EXPLICIT)
   }
 
-  private outcome(kind: number, spoutTask: number, key: number, reason: number): void {
-    const link = this.instances.get(spoutTask)
-    if (link === undefined) return
+  private outcome(kind: number, spoutTask: number, hi: number, lo: number, reason: number): void {
+    const link = this.routes[spoutTask]
+    if (link === undefined || this.local[spoutTask] !== true) return
     if (kind === Kind.ACKED) this.stats.acked++
     else if (reason === FailReason.TIMEOUT) this.stats.timedOut++
     else this.stats.failed++
-    writeOutcome(link.out, kind, spoutTask, rootHiOf(key), rootLoOf(key), reason)
+    writeOutcome(link.out, kind, spoutTask, hi, lo, reason)
     this.markDirty(link)
   }
 
   /** Fails the roots whose message timeout passed. Called periodically. */
   expire(now = performance.now()): void {
-    this.acks.expire(now, (key, e) => this.outcome(Kind.FAILED, e.spoutTask, key, FailReason.TIMEOUT))
+    this.acks.expireRoots(now, (task, hi, lo) => this.outcome(Kind.FAILED, task, hi, lo, FailReason.TIMEOUT))
     this.scheduleFlush()
   }
 
@@ -248,21 +279,9 @@ export class DataPlane {
     }
   }
 
-  /** Sends a link's batch. An instance that has two batches to work through already gets the
-   * next one when it reports one consumed (or once 64 KB are waiting): while it is busy, tuples
-   * gather into bigger batches instead of costing a message each. */
+  /** Sends a link's batches, if they may go now (see `Link.flush`). */
   private flushLink(link: Link): void {
-    const outlet = link.outlet
-    if (outlet !== undefined && link.out.len > 0) {
-      const counted = outlet.queued === undefined
-      if (counted && link.batches >= MAX_BATCHES_IN_FLIGHT && link.out.len < FLUSH_BYTES) return
-      const batch = link.out.takeOwned()
-      if (counted) {
-        link.inflight += batch.length
-        link.batches++
-      }
-      outlet.send(batch)
-    }
+    link.flush()
     this.afterTransition(this.bp.update(link.name, link.buffered))
   }
 

@@ -3,7 +3,7 @@
  * roots. Values are encoded once and copied per destination. Plain TypeScript: this is the hot path.
  */
 import type { Values } from "../../topology/Api.js"
-import { ByteWriter } from "./ByteWriter.js"
+import { ByteWriter, put32 } from "./ByteWriter.js"
 import type { Outbox } from "./Outbox.js"
 import { encodeValues } from "./Codec.js"
 import { DATA_ROOTS, HEADER, Kind, rand32, ROOT_BYTES, rootHiOf, rootLoOf, writeAckXor } from "./Frames.js"
@@ -11,6 +11,9 @@ import { chooseTasks, EmitError, type Route } from "./Routes.js"
 import type { TupleImpl } from "./TupleImpl.js"
 
 const MAX_ROOTS = 255
+
+/** `[task]`, frozen, by task id (see `taken`). */
+const singles: Array<ReadonlyArray<number> | undefined> = []
 
 /** The frame writer of one instance; `routes` is replaced when the plan changes. */
 export class Emitter {
@@ -48,26 +51,33 @@ export class Emitter {
   }
 
   private writeData(dest: number, streamId: number, nRoots: number): void {
-    const w = this.outs.of(dest)
+    const w = this.outs.data(dest)
     const body = 7 + nRoots * ROOT_BYTES + this.scratch.len
     w.ensure(HEADER + body)
     const b = w.buf
     let o = w.len
-    b.writeUInt32LE(HEADER - 4 + body, o)
-    b.writeUInt32LE(dest, o + 4)
+    put32(b, o, HEADER - 4 + body)
+    put32(b, o + 4, dest)
     b[o + 8] = Kind.DATA
-    b.writeUInt32LE(this.taskId, o + 9)
-    b.writeUInt16LE(streamId, o + 13)
+    put32(b, o + 9, this.taskId)
+    b[o + 13] = streamId
+    b[o + 14] = streamId >>> 8
     b[o + 15] = nRoots
     o += DATA_ROOTS
     const r = this.roots
-    for (let i = 0; i < nRoots * 5; i++, o += 4) b.writeUInt32LE(r[i]! >>> 0, o)
+    for (let i = 0; i < nRoots * 5; i++, o += 4) put32(b, o, r[i]!)
     w.len = o
     w.bytes(this.scratch.buf, 0, this.scratch.len)
     this.outs.check(w)
   }
 
+  /** The tasks of the tuple just written, as `emit` returns them. A tuple for one task (most
+   * groupings) gets a shared frozen array: no allocation per emit. */
   private taken(): ReadonlyArray<number> {
+    if (this.nt === 1) {
+      const t = this.tasks[0]!
+      return (singles[t] ??= Object.freeze([t]))
+    }
     return this.tasks.slice(0, this.nt)
   }
 

@@ -19,11 +19,14 @@
  * - HELLO / BP_START / BP_STOP (control, destTask 0): `u32 containerIndex`.
  * - ROUTE (control, destTask 0, first frame of a batch from an instance): `u32 containerIndex`;
  *   the rest of the batch goes to that container's stream manager as is (see Outbox.ts).
+ * - RUN (to a task): `u32 tuples`, then that many DATA frames, all for the same task, whole.
+ *   Instances write one per destination task; a stream manager forwards it as any frame, and the
+ *   task's stream manager hands its body (the DATA frames) to the instance in one piece.
  *
  * Integers are little-endian. Root ids are 53-bit (hi has 21 bits) so they key a JS Map exactly;
  * XOR values are full 64-bit (hi, lo).
  */
-import type { ByteWriter } from "./ByteWriter.js"
+import { get32, put32, type ByteWriter } from "./ByteWriter.js"
 
 /** Bytes of the frame header (length, destination task, kind). */
 export const HEADER = 9
@@ -38,7 +41,8 @@ export const Kind = {
   HELLO: 10,
   BP_START: 11,
   BP_STOP: 12,
-  ROUTE: 13
+  ROUTE: 13,
+  RUN: 14
 } as const
 
 /** Why a root failed, in FAILED frames. */
@@ -50,6 +54,17 @@ export const ROOT_BYTES = 20
 export const DATA_NROOTS = 15
 /** Offset of the first root entry in a DATA frame. */
 export const DATA_ROOTS = 16
+
+/** Bytes of a RUN frame before its DATA frames. */
+export const RUN_HEAD = HEADER + 4
+
+/** Writes the header of a RUN frame of `bytes` bytes (header included) at `at`. */
+export const writeRunHead = (b: Buffer, at: number, task: number, tuples: number, bytes: number): void => {
+  put32(b, at, bytes - 4)
+  put32(b, at + 4, task)
+  b[at + 8] = Kind.RUN
+  put32(b, at + 9, tuples)
+}
 
 /** Starts a frame; returns the offset of its length field, for `end`. */
 export const begin = (w: ByteWriter, destTask: number, kind: number): number => {
@@ -71,13 +86,13 @@ export const writeAckXor = (w: ByteWriter, kind: number, spoutTask: number, root
   w.ensure(HEADER + 16)
   const b = w.buf
   const o = w.len
-  b.writeUInt32LE(HEADER + 16 - 4, o)
-  b.writeUInt32LE(spoutTask, o + 4)
+  put32(b, o, HEADER + 16 - 4)
+  put32(b, o + 4, spoutTask)
   b[o + 8] = kind
-  b.writeUInt32LE(rootHi >>> 0, o + 9)
-  b.writeUInt32LE(rootLo >>> 0, o + 13)
-  b.writeUInt32LE(xorHi >>> 0, o + 17)
-  b.writeUInt32LE(xorLo >>> 0, o + 21)
+  put32(b, o + 9, rootHi >>> 0)
+  put32(b, o + 13, rootLo >>> 0)
+  put32(b, o + 17, xorHi >>> 0)
+  put32(b, o + 21, xorLo >>> 0)
   w.len += HEADER + 16
 }
 
@@ -86,11 +101,11 @@ export const writeFailRoot = (w: ByteWriter, spoutTask: number, rootHi: number, 
   w.ensure(HEADER + 8)
   const b = w.buf
   const o = w.len
-  b.writeUInt32LE(HEADER + 8 - 4, o)
-  b.writeUInt32LE(spoutTask, o + 4)
+  put32(b, o, HEADER + 8 - 4)
+  put32(b, o + 4, spoutTask)
   b[o + 8] = Kind.FAIL_ROOT
-  b.writeUInt32LE(rootHi >>> 0, o + 9)
-  b.writeUInt32LE(rootLo >>> 0, o + 13)
+  put32(b, o + 9, rootHi >>> 0)
+  put32(b, o + 13, rootLo >>> 0)
   w.len += HEADER + 8
 }
 
@@ -99,11 +114,11 @@ export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, roo
   w.ensure(HEADER + 9)
   const b = w.buf
   const o = w.len
-  b.writeUInt32LE(HEADER + 9 - 4, o)
-  b.writeUInt32LE(spoutTask, o + 4)
+  put32(b, o, HEADER + 9 - 4)
+  put32(b, o + 4, spoutTask)
   b[o + 8] = kind
-  b.writeUInt32LE(rootHi >>> 0, o + 9)
-  b.writeUInt32LE(rootLo >>> 0, o + 13)
+  put32(b, o + 9, rootHi >>> 0)
+  put32(b, o + 13, rootLo >>> 0)
   b[o + 17] = reason
   w.len += HEADER + 9
 }
@@ -111,13 +126,16 @@ export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, roo
 /** Writes a control frame (HELLO, BP_START, BP_STOP, ROUTE) carrying a container index. */
 export const writeControl = (w: ByteWriter, kind: number, container: number): void => {
   w.ensure(HEADER + 4)
-  const b = w.buf
-  const o = w.len
-  b.writeUInt32LE(HEADER + 4 - 4, o)
-  b.writeUInt32LE(0, o + 4)
-  b[o + 8] = kind
-  b.writeUInt32LE(container, o + 9)
+  writeControlAt(w.buf, w.len, kind, container)
   w.len += HEADER + 4
+}
+
+/** Writes a control frame at `at` of `b`, over whatever is there. */
+export const writeControlAt = (b: Buffer, at: number, kind: number, container: number): void => {
+  put32(b, at, HEADER + 4 - 4)
+  put32(b, at + 4, 0)
+  b[at + 8] = kind
+  put32(b, at + 9, container)
 }
 
 /** The root key of a (hi, lo) root id: exact, since hi has at most 21 bits. */
@@ -130,6 +148,12 @@ export const rand32 = (): number => (Math.random() * 0x100000000) >>> 0
 /** A fresh random root key (53 bits). */
 export const newRootKey = (): number => rootKey(rand32() & 0x1fffff, rand32())
 
+/** Tuples in the frame at `start`: 1 for DATA, its count for a RUN, else 0. */
+export const tuplesIn = (buf: Buffer, start: number): number => {
+  const kind = buf[start + 8]
+  return kind === Kind.DATA ? 1 : kind === Kind.RUN ? get32(buf, start + 9) : 0
+}
+
 /**
  * Calls `onFrame(buf, start, end)` for each complete frame in `buf[off, limit)`; returns the offset
  * of the first incomplete frame (== limit when all were complete). `start` is the frame's first
@@ -138,7 +162,7 @@ export const newRootKey = (): number => rootKey(rand32() & 0x1fffff, rand32())
 export const forEachFrame = (buf: Buffer, off: number, limit: number, onFrame: (buf: Buffer, start: number, end: number) => void): number => {
   let o = off
   while (limit - o >= 4) {
-    const end = o + 4 + buf.readUInt32LE(o)
+    const end = o + 4 + get32(buf, o)
     if (end > limit) break
     onFrame(buf, o, end)
     o = end

@@ -5,8 +5,9 @@
  */
 import type { BuiltTopology, ComponentDef, Metric, TopologyContext } from "../../topology/Api.js"
 import { configKeys } from "../../topology/Api.js"
+import { POOLED_MIN } from "./BufferPool.js"
 import { Emitter } from "./Emitter.js"
-import { InstanceMetrics } from "./InstanceMetrics.js"
+import { InstanceMetrics, type Counter } from "./InstanceMetrics.js"
 import { Outbox } from "./Outbox.js"
 import { routesOf, streamTable } from "./Routes.js"
 import { streamInfo, type StreamInfo } from "./TupleImpl.js"
@@ -44,7 +45,9 @@ export abstract class InstanceBase {
   protected readonly streams: ReadonlyArray<StreamInfo>
   protected plan: PlanMessage | undefined
   private metricsTimer: ReturnType<typeof setInterval> | undefined
-  private readonly emitNames = new Map<string, string>()
+  private readonly emitCounts = new Map<string, Counter>()
+  private lastStream: string | undefined
+  private lastCount: Counter = { n: 0 }
 
   constructor(protected readonly id: InstanceIdentity, protected readonly io: InstanceIO) {
     this.streams = streamTable(id.topology).map((s, i) => streamInfo(i, s.component, s.stream, s.fields))
@@ -84,12 +87,19 @@ export abstract class InstanceBase {
   }
 
   protected countEmit(stream: string): void {
-    let name = this.emitNames.get(stream)
-    if (name === undefined) {
-      name = `__emit-count/${stream}`
-      this.emitNames.set(stream, name)
+    // Most emits go to the stream of the previous one: no Map lookup then.
+    if (stream === this.lastStream) {
+      this.lastCount.n++
+      return
     }
-    this.metrics.count(name)
+    let c = this.emitCounts.get(stream)
+    if (c === undefined) {
+      c = this.metrics.counter(`__emit-count/${stream}`)
+      this.emitCounts.set(stream, c)
+    }
+    this.lastStream = stream
+    this.lastCount = c
+    c.n++
   }
 
   /** Writes what a runner holds back (combined acks) into `out`, just before a flush. */
@@ -99,6 +109,15 @@ export abstract class InstanceBase {
   flush(): void {
     this.beforeFlush()
     this.outs.drain(this.io.send)
+  }
+
+  /** Reports a batch from the stream manager processed. Nothing may use it afterwards: a big
+   * one's memory goes back to the stream manager with the report. */
+  protected consumed(batch: Buffer): void {
+    const ab = batch.buffer
+    this.io.control(ab instanceof ArrayBuffer && ab.byteLength >= POOLED_MIN
+      ? { t: "consumed", bytes: batch.length, buffer: ab }
+      : { t: "consumed", bytes: batch.length })
   }
 
   /** Sends early when the batch is full. */

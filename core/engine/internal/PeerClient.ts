@@ -46,14 +46,17 @@ export class PeerClient {
     s.on("connect", () => {
       this.backoff = MIN_BACKOFF_MS
       this.onState(`connected to stmgr-${this.container} at ${this.host}:${this.port}`)
+      // Each write's completion re-checks the watermarks: 'drain' alone comes only once the
+      // socket's buffer is empty, which would keep spouts stopped until the pipe ran dry instead
+      // of resuming them under the low mark.
+      const written = () => this.plane.drained(this.container)
       this.plane.attachPeer(this.container, {
         send: (batch) => {
-          s.write(batch)
+          s.write(batch, written)
         },
         queued: () => s.writableLength
       })
     })
-    s.on("drain", () => this.plane.drained(this.container))
     s.on("data", () => {
       // Peers never write on our outbound connection.
     })

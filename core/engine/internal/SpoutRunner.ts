@@ -7,21 +7,24 @@
  */
 import type { Spout, SpoutCollector, SpoutEmitOptions, Values } from "../../topology/Api.js"
 import { configKeys, DEFAULT_STREAM } from "../../topology/Api.js"
-import { FailReason, forEachFrame, Kind, newRootKey, rootKey } from "./Frames.js"
+import { get32 } from "./ByteWriter.js"
+import { FailReason, Kind, newRootKey, rootHiOf, rootLoOf } from "./Frames.js"
 import { InstanceBase, type InstanceIdentity, type InstanceIO } from "./InstanceBase.js"
+import { record, type Counter, type Latency } from "./InstanceMetrics.js"
+import { PendingRoots } from "./PendingRoots.js"
 import type { PlanMessage } from "./WorkerProtocol.js"
 
 interface Pending {
-  readonly messageId: unknown
-  readonly names: StreamNames
-  readonly at: number
+  messageId: unknown
+  names: StreamNames
+  at: number
 }
 
-/** Metric names of one output stream, computed once. */
+/** The metrics of one output stream, looked up once. */
 interface StreamNames {
-  readonly ack: string
-  readonly fail: string
-  readonly complete: string
+  readonly ack: Counter
+  readonly fail: Counter
+  readonly complete: Latency
 }
 
 const BURST_MS = 2
@@ -31,7 +34,9 @@ const MAX_BACKOFF_MS = 16
 /** Drives one spout; see the top of this file. */
 export class SpoutRunner extends InstanceBase {
   private readonly spout: Spout
-  private readonly pending = new Map<number, Pending>()
+  private readonly pending = new PendingRoots<StreamNames>()
+  /** What `pending.take` found; reused. */
+  private readonly done: Pending = { messageId: undefined, names: { ack: { n: 0 }, fail: { n: 0 }, complete: { sum: 0, count: 0 } }, at: 0 }
   private readonly noTarget: Array<Pending> = []
   private opened = false
   private active = false
@@ -50,7 +55,8 @@ export class SpoutRunner extends InstanceBase {
   private namesOf(stream: string): StreamNames {
     let n = this.names.get(stream)
     if (n === undefined) {
-      n = { ack: `__ack-count/${stream}`, fail: `__fail-count/${stream}`, complete: `__complete-latency/${stream}` }
+      const m = this.metrics
+      n = { ack: m.counter(`__ack-count/${stream}`), fail: m.counter(`__fail-count/${stream}`), complete: m.latencyOf(`__complete-latency/${stream}`) }
       this.names.set(stream, n)
     }
     return n
@@ -76,9 +82,8 @@ export class SpoutRunner extends InstanceBase {
       if (this.reliable && options?.messageId !== undefined) {
         const key = newRootKey()
         tasks = this.emitter.emitRooted(stream, values, direct, key)
-        const p: Pending = { messageId: options.messageId, names: this.namesOf(stream), at: this.now }
-        if (tasks.length === 0) this.noTarget.push(p)
-        else this.pending.set(key, p)
+        if (tasks.length === 0) this.noTarget.push({ messageId: options.messageId, names: this.namesOf(stream), at: this.now })
+        else this.pending.add(rootHiOf(key), rootLoOf(key), options.messageId, this.namesOf(stream), this.now)
       } else tasks = this.emitter.emitUnanchored(stream, values, direct)
       this.flushIfFull()
       return tasks
@@ -126,29 +131,31 @@ export class SpoutRunner extends InstanceBase {
 
   onFrames(batch: Buffer): void {
     const now = performance.now()
-    forEachFrame(batch, 0, batch.length, (buf, start) => {
-      const kind = buf[start + 8]
-      if (kind !== Kind.ACKED && kind !== Kind.FAILED) return
-      const key = rootKey(buf.readUInt32LE(start + 9), buf.readUInt32LE(start + 13))
-      const p = this.pending.get(key)
-      if (p === undefined) return // completed before a restart, or already timed out
-      this.pending.delete(key)
-      if (kind === Kind.ACKED) this.acked(p, now)
-      else this.failed(p, buf[start + 17] === FailReason.TIMEOUT)
-    })
-    this.io.control({ t: "consumed", bytes: batch.length })
+    const p = this.done
+    for (let o = 0; batch.length - o >= 4;) {
+      const end = o + 4 + get32(batch, o)
+      if (end > batch.length) break
+      const kind = batch[o + 8]
+      // Unknown roots completed before a restart, or timed out already.
+      if ((kind === Kind.ACKED || kind === Kind.FAILED) && this.pending.take(get32(batch, o + 9), get32(batch, o + 13), p)) {
+        if (kind === Kind.ACKED) this.acked(p, now)
+        else this.failed(p, batch[o + 17] === FailReason.TIMEOUT)
+      }
+      o = end
+    }
+    this.consumed(batch)
     this.flush()
     this.wake()
   }
 
   private acked(p: Pending, now: number): void {
-    this.metrics.count(p.names.ack)
-    this.metrics.latency(p.names.complete, now - p.at)
+    p.names.ack.n++
+    record(p.names.complete, now - p.at)
     this.guard(() => this.spout.ack?.(p.messageId))
   }
 
   private failed(p: Pending, timeout: boolean): void {
-    this.metrics.count(p.names.fail)
+    p.names.fail.n++
     if (timeout) this.metrics.count("__timeout-count")
     this.guard(() => this.spout.fail?.(p.messageId))
   }
@@ -179,15 +186,18 @@ export class SpoutRunner extends InstanceBase {
     let any = false
     try {
       for (;;) {
+        // One clock read per call: the emit time of tracked tuples and the end of the burst.
+        const now = performance.now()
+        if (calls > 0 && now - t0 > BURST_MS) break
         const before = this.emitted
-        this.now = performance.now()
+        this.now = now
         const r = this.spout.nextTuple()
         if (r instanceof Promise) await r
         calls++
         while (this.noTarget.length > 0) this.acked(this.noTarget.shift()!, this.now)
         if (this.emitted === before) break
         any = true
-        if (!this.canEmit() || calls >= BURST_CALLS || performance.now() - t0 > BURST_MS) break
+        if (!this.canEmit() || calls >= BURST_CALLS) break
       }
     } catch (e) {
       this.running = false

@@ -4,6 +4,7 @@
  * anchored to it since (`outHi`, `outLo`), sent with its ack.
  */
 import { SYSTEM_COMPONENT, TICK_STREAM, type Tuple, type Values } from "../../topology/Api.js"
+import { get32 } from "./ByteWriter.js"
 import { decodeValues } from "./Codec.js"
 import { DATA_NROOTS, DATA_ROOTS, ROOT_BYTES } from "./Frames.js"
 
@@ -66,15 +67,16 @@ export const tickTuple = (): TupleImpl => new TupleImpl(TICK_INFO, -1, [], NO_RO
 
 /** Decodes the DATA frame at `start` of `buf` (see Frames.ts); undefined for an unknown stream. */
 export const readData = (buf: Buffer, start: number, streams: ReadonlyArray<StreamInfo>): TupleImpl | undefined => {
-  const info = streams[buf.readUInt16LE(start + 13)]
+  const info = streams[buf[start + 13]! | (buf[start + 14]! << 8)]
   if (info === undefined) return undefined
   const n = buf[start + DATA_NROOTS]!
   let roots = NO_ROOTS
   if (n > 0) {
+    // Copied out: the batch's memory is reused once it is consumed, and a bolt may ack later.
     const r = new Array<number>(n * 5)
-    for (let i = 0; i < n * 5; i++) r[i] = buf.readUInt32LE(start + DATA_ROOTS + i * 4)
+    for (let i = 0; i < n * 5; i++) r[i] = get32(buf, start + DATA_ROOTS + i * 4)
     roots = r
   }
   const values = decodeValues(buf, start + DATA_ROOTS + n * ROOT_BYTES)
-  return new TupleImpl(info, buf.readUInt32LE(start + 9), values, roots)
+  return new TupleImpl(info, get32(buf, start + 9), values, roots)
 }

@@ -1,7 +1,8 @@
 /**
  * Messages between a stream manager (main thread) and an instance (worker thread). Batches of
- * frames travel as bare `Uint8Array`s (transferred, not copied); everything else is a small object
- * with a `t` tag. Both sides check what they receive with the guards below.
+ * frames travel as bare `Uint8Array`s (transferred, not copied), or, to an instance, as an array
+ * of them (several batches of one turn, in order); everything else is a small object with a `t`
+ * tag. Both sides check what they receive with the guards below.
  */
 
 /** What an instance needs to know of the physical plan. */
@@ -35,7 +36,9 @@ export interface ExceptionReport {
 /** From an instance to the stream manager (besides frame batches). */
 export type FromWorker =
   | { readonly t: "ready" }
-  | { readonly t: "consumed"; readonly bytes: number }
+  /** A batch was processed. `buffer`: the batch's ArrayBuffer, transferred back for reuse (see
+   * BufferPool.ts), when it is big enough to be worth it. */
+  | { readonly t: "consumed"; readonly bytes: number; readonly buffer?: ArrayBuffer }
   | { readonly t: "metrics"; readonly metrics: ReadonlyArray<readonly [string, number]> }
   | { readonly t: "exception"; readonly error: ExceptionReport; readonly fatal: boolean }
   | { readonly t: "log"; readonly level: "Info" | "Warning" | "Error"; readonly message: string }
@@ -76,7 +79,7 @@ export const isFromWorker = (u: unknown): u is FromWorker => {
     case "stopped":
       return true
     case "consumed":
-      return typeof u["bytes"] === "number"
+      return typeof u["bytes"] === "number" && (u["buffer"] === undefined || u["buffer"] instanceof ArrayBuffer)
     case "metrics":
       return Array.isArray(u["metrics"]) && u["metrics"].every(isMetricPair)
     case "exception": {
