@@ -123,7 +123,7 @@ export const rows = (res: Results): Array<Row> => {
       row({ id: "t.small", metric: "stmgr→stmgr, 64 KB batches of 37 B frames", measured: `${mbps(w.small.bytesPerSec)} = ${perSec(w.small.framesPerSec)}`,
         measuredValue: w.small.bytesPerSec, baseline: `${mbps(w.raw.bytesPerSec)} raw`, baselineValue: w.raw.bytesPerSec, ratio: small, target: "≥ 0.70×",
         outcome: check(small !== undefined && small >= 0.7),
-        note: `receiving stmgr routes frame by frame (${pct(w.small.receiverLoad)} of a core); sender forwards whole batches (${pct(w.small.senderLoad)})` }),
+        note: `runs of DATA frames pass whole: receiving stmgr ${pct(w.small.receiverLoad)} of a core, sender ${pct(w.small.senderLoad)}` }),
       row({ id: "t.large", metric: "stmgr→stmgr, 64 KB batches of 16 KB frames", measured: mbps(w.large.bytesPerSec), measuredValue: w.large.bytesPerSec,
         baseline: `${mbps(w.raw.bytesPerSec)} raw`, baselineValue: w.raw.bytesPerSec, ratio: div(w.large.bytesPerSec, w.raw.bytesPerSec), target: "—", outcome: "info",
         note: `per-frame work amortised; receiver ${pct(w.large.receiverLoad)}, sender ${pct(w.large.senderLoad)} of a core` })

@@ -35,15 +35,16 @@ const watermarks = watermarksOf({})
 const [role, mode, size, a, b] = process.argv.slice(2)
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`)
 
-/** One instance batch as `Outbox` builds it: a ROUTE frame to container 2, then DATA frames for
- * task 2 until the batch reaches the flush size. Returns it and the size of one frame. */
+/** One instance batch as `Outbox` builds it for an instance's emits: a ROUTE to container 2 and a
+ * run of DATA frames for task 2 (`Outbox.data`, one call per tuple) until the batch reaches the
+ * flush size. Returns it and the size of one frame. */
 const instanceBatch = (large: boolean): { readonly batch: Buffer; readonly frame: number } => {
   const outs = new Outbox()
   outs.setPlan(1, new Map([[DEST_TASK, 2]]))
   const values: ReadonlyArray<unknown> = large ? [new Uint8Array(16 * 1024).fill(7)] : ["moon", 1234.5678]
-  const w: ByteWriter = outs.of(DEST_TASK)
   let frame = 0
   while (!outs.full) {
+    const w: ByteWriter = outs.data(DEST_TASK)
     const before = w.len
     const at = begin(w, DEST_TASK, Kind.DATA)
     w.u32(SRC_TASK)
@@ -92,12 +93,12 @@ const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: num
     })
     onSocket = (socket) => {
       let peer: number | undefined
-      const reader = new FrameReader((buf, start, stop) => {
+      const reader = new FrameReader((buf, start, stop, owned) => {
         if (peer === undefined && buf.readUInt32LE(start + 4) === 0 && buf[start + 8] === Kind.HELLO) {
           peer = buf.readUInt32LE(start + 9)
           return
         }
-        plane.fromPeer(buf, start, stop)
+        plane.fromPeer(buf, start, stop, owned)
       })
       socket.on("data", (chunk: Buffer) => reader.push(chunk))
     }
