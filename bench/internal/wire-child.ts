@@ -21,7 +21,7 @@ import * as net from "node:net"
 import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { encodeValues } from "../../core/engine/internal/Codec.js"
 import { DataPlane } from "../../core/engine/internal/DataPlane.js"
-import { FrameReader } from "../../core/engine/internal/FrameReader.js"
+import { peerReader } from "../../core/engine/internal/PeerReader.js"
 import { begin, end, Kind } from "../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../core/engine/internal/Outbox.js"
 import { PeerClient } from "../../core/engine/internal/PeerClient.js"
@@ -92,14 +92,7 @@ const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: num
       }
     })
     onSocket = (socket) => {
-      let peer: number | undefined
-      const reader = new FrameReader((buf, start, stop, owned) => {
-        if (peer === undefined && buf.readUInt32LE(start + 4) === 0 && buf[start + 8] === Kind.HELLO) {
-          peer = buf.readUInt32LE(start + 9)
-          return
-        }
-        plane.fromPeer(buf, start, stop, owned)
-      })
+      const { reader } = peerReader(plane)
       socket.on("data", (chunk: Buffer) => reader.push(chunk))
     }
   } else {

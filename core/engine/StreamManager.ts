@@ -19,8 +19,7 @@ import * as InstanceWorkers from "./InstanceWorkers.js"
 import { instanceId, stmgrId } from "./internal/Assemble.js"
 import * as Control from "./internal/Control.js"
 import { DataPlane } from "./internal/DataPlane.js"
-import { FrameReader } from "./internal/FrameReader.js"
-import { Kind } from "./internal/Frames.js"
+import { peerReader } from "./internal/PeerReader.js"
 import { listen } from "./internal/Net.js"
 import { PeerClient } from "./internal/PeerClient.js"
 import { connectTManager } from "./internal/TManagerClient.js"
@@ -66,14 +65,7 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
     })
 
     const { port } = yield* listen(stmgrId(self), o.listenHost, 0, (socket: net.Socket) => {
-      let peer: number | undefined
-      const reader = new FrameReader((buf, start, end, owned) => {
-        if (peer === undefined && buf.readUInt32LE(start + 4) === 0 && buf[start + 8] === Kind.HELLO) {
-          peer = buf.readUInt32LE(start + 9)
-          return
-        }
-        plane.fromPeer(buf, start, end, owned)
-      }, undefined, (size) => plane.pool.take(size))
+      const { reader, peer } = peerReader(plane)
       socket.on("data", (chunk: Buffer) => {
         try {
           reader.push(chunk)
@@ -83,7 +75,8 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
       })
       socket.on("error", () => socket.destroy())
       socket.on("close", () => {
-        if (peer !== undefined) plane.peerGone(peer)
+        const gone = peer()
+        if (gone !== undefined) plane.peerGone(gone)
       })
     })
     const address = `${o.host}:${port}`

@@ -24,7 +24,7 @@ import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { DataPlane } from "../../../core/engine/internal/DataPlane.js"
-import { FrameReader } from "../../../core/engine/internal/FrameReader.js"
+import { peerReader } from "../../../core/engine/internal/PeerReader.js"
 import { Emitter } from "../../../core/engine/internal/Emitter.js"
 import { Kind } from "../../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../../core/engine/internal/Outbox.js"
@@ -149,14 +149,7 @@ const receive = (stmgr: boolean, tasks: number, warmupMs: number, measureMs: num
       })
     }
     onSocket = (socket) => {
-      let peer: number | undefined
-      const reader = new FrameReader((buf, start, stop, owned) => {
-        if (peer === undefined && buf.readUInt32LE(start + 4) === 0 && buf[start + 8] === Kind.HELLO) {
-          peer = buf.readUInt32LE(start + 9)
-          return
-        }
-        plane.fromPeer(buf, start, stop, owned)
-      }, undefined, (n) => plane.pool.take(n))
+      const { reader } = peerReader(plane)
       socket.on("data", (chunk: Buffer) => reader.push(chunk))
     }
   } else {
