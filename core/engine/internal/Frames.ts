@@ -81,46 +81,38 @@ export const end = (w: ByteWriter, at: number): void => {
   w.buf.writeUInt32LE(w.len - at - 4, at)
 }
 
-/** Writes an ACK_INIT or ACK_XOR frame. */
-export const writeAckXor = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, xorHi: number, xorLo: number): void => {
-  w.ensure(HEADER + 16)
+/** Reserves a frame of `body` bytes after the root id, addressed to `spoutTask`, and writes its
+ * header and root id; returns where the rest of the body goes. Shared by the acking frames. */
+const rootFrame = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, body: number): number => {
+  const size = HEADER + 8 + body
+  w.ensure(size)
   const b = w.buf
   const o = w.len
-  put32(b, o, HEADER + 16 - 4)
+  put32(b, o, size - 4)
   put32(b, o + 4, spoutTask)
   b[o + 8] = kind
   put32(b, o + 9, rootHi >>> 0)
   put32(b, o + 13, rootLo >>> 0)
-  put32(b, o + 17, xorHi >>> 0)
-  put32(b, o + 21, xorLo >>> 0)
-  w.len += HEADER + 16
+  w.len += size
+  return o + 17
+}
+
+/** Writes an ACK_INIT or ACK_XOR frame. */
+export const writeAckXor = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, xorHi: number, xorLo: number): void => {
+  const o = rootFrame(w, kind, spoutTask, rootHi, rootLo, 8)
+  put32(w.buf, o, xorHi >>> 0)
+  put32(w.buf, o + 4, xorLo >>> 0)
 }
 
 /** Writes a FAIL_ROOT frame. */
 export const writeFailRoot = (w: ByteWriter, spoutTask: number, rootHi: number, rootLo: number): void => {
-  w.ensure(HEADER + 8)
-  const b = w.buf
-  const o = w.len
-  put32(b, o, HEADER + 8 - 4)
-  put32(b, o + 4, spoutTask)
-  b[o + 8] = Kind.FAIL_ROOT
-  put32(b, o + 9, rootHi >>> 0)
-  put32(b, o + 13, rootLo >>> 0)
-  w.len += HEADER + 8
+  rootFrame(w, Kind.FAIL_ROOT, spoutTask, rootHi, rootLo, 0)
 }
 
 /** Writes an ACKED or FAILED frame for a spout task. */
 export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, reason: number): void => {
-  w.ensure(HEADER + 9)
-  const b = w.buf
-  const o = w.len
-  put32(b, o, HEADER + 9 - 4)
-  put32(b, o + 4, spoutTask)
-  b[o + 8] = kind
-  put32(b, o + 9, rootHi >>> 0)
-  put32(b, o + 13, rootLo >>> 0)
-  b[o + 17] = reason
-  w.len += HEADER + 9
+  const o = rootFrame(w, kind, spoutTask, rootHi, rootLo, 1)
+  w.buf[o] = reason
 }
 
 /** Writes a control frame (HELLO, BP_START, BP_STOP, ROUTE) carrying a container index. */
