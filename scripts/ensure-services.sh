@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 # One line per Debian package the suite needs, with a command that proves it is installed.
 # (package command) — grows as suites for real engines are added.
 needed=(
+  graphite-carbon carbon-cache    # graphite sink tests: a real carbon-cache
+  python3-whisper whisper-fetch   # ... and reading back what carbon stored
+  thrift-compiler thrift          # scribe sink: the Thrift IDL compiler (generated code is committed)
+  netcat-openbsd nc               # readiness probes of the services
 )
 
 missing=()
