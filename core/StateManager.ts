@@ -55,6 +55,9 @@ export interface StateManagerService {
   readonly delete: (kind: StateKind, topology: string) => Effect.Effect<void, StateError>
   /** Names of the topologies that have a value of this kind. */
   readonly list: (kind: StateKind) => Effect.Effect<ReadonlyArray<string>, StateError>
+  /** The names of the topologies that have a value of this kind, then every change of that set
+   * (deduplicated), until the stream is interrupted: what the supervisors and the Tracker follow. */
+  readonly watchList: (kind: StateKind) => Stream.Stream<ReadonlyArray<string>, StateError>
   /** The current value, then every change (deduplicated), until the stream is interrupted. */
   readonly watch: <K extends StateKind>(kind: K, topology: string) => Stream.Stream<Option.Option<StateValue<K>>, StateError>
   /** Takes the topology's update lock (`/locks/<topology>__updateTopology`) for the enclosing scope.

@@ -6,6 +6,12 @@ import { LockError, StateManager } from "../StateManager.js"
 import type { NodeStore } from "./NodeStore.js"
 import { makeStateManager } from "./makeStateManager.js"
 
+const childrenOf = (m: HashMap.HashMap<string, Uint8Array>, path: string): ReadonlyArray<string> =>
+  Array.from(HashMap.keys(m))
+    .filter((k) => k.startsWith(`${path}/`) && !k.slice(path.length + 1).includes("/"))
+    .map((k) => k.slice(path.length + 1))
+    .sort()
+
 export const make: Effect.Effect<NodeStore> = Effect.gen(function* () {
   const nodes = yield* SubscriptionRef.make(HashMap.empty<string, Uint8Array>())
   const locks = new Map<string, Effect.Semaphore>()
@@ -21,14 +27,9 @@ export const make: Effect.Effect<NodeStore> = Effect.gen(function* () {
     read: (path) => Effect.map(SubscriptionRef.get(nodes), HashMap.get(path)),
     write: (path, data) => SubscriptionRef.update(nodes, HashMap.set(path, data)),
     remove: (path) => SubscriptionRef.update(nodes, HashMap.remove(path)),
-    children: (path) =>
-      Effect.map(SubscriptionRef.get(nodes), (m) =>
-        Array.from(HashMap.keys(m))
-          .filter((k) => k.startsWith(`${path}/`) && !k.slice(path.length + 1).includes("/"))
-          .map((k) => k.slice(path.length + 1))
-          .sort()
-      ),
+    children: (path) => Effect.map(SubscriptionRef.get(nodes), (m) => childrenOf(m, path)),
     watch: (path) => Stream.map(nodes.changes, HashMap.get(path)),
+    watchChildren: (path) => Stream.map(nodes.changes, (m) => childrenOf(m, path)),
     lock: (path, timeout) =>
       Effect.gen(function* () {
         const sem = yield* semaphore(path)

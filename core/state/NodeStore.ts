@@ -16,6 +16,8 @@ export interface NodeStore {
   readonly children: (path: string) => Effect.Effect<ReadonlyArray<string>, StateError>
   /** The node's current content, then each change, until interrupted. */
   readonly watch: (path: string) => Stream.Stream<Option.Option<Uint8Array>, StateError>
+  /** The names of a folder node's children (as `children`), then each change, until interrupted. */
+  readonly watchChildren: (path: string) => Stream.Stream<ReadonlyArray<string>, StateError>
   /** An exclusive lock for the scope, across processes. */
   readonly lock: (path: string, timeout: Duration.DurationInput) => Effect.Effect<void, LockError | StateError, Scope.Scope>
 }

@@ -76,6 +76,8 @@ export const makeStateManager = (store: NodeStore): StateManagerService => {
     set,
     delete: (kind, topology) => validName("delete", topology).pipe(Effect.zipRight(store.remove(nodePath(kind, topology)))),
     list: (kind) => store.children(`/${kind}`),
+    watchList: (kind) =>
+      store.watchChildren(`/${kind}`).pipe(Stream.changesWith((a, b) => a.length === b.length && a.every((n, i) => n === b[i]))),
     watch,
     lock: (topology, timeout = "10 seconds") =>
       validName("lock", topology).pipe(Effect.zipRight(store.lock(lockPath(topology), timeout)))

@@ -1,13 +1,13 @@
 /**
  * The supervisor of one cluster, started by `heron-runtime` for each cluster it serves once its
  * HTTP server is up. It registers the runtime (`runtimes/<cluster>`, an ephemeral location the CLI
- * checks), then polls the state manager for topologies and runs one {@link TopologySupervisor}
+ * checks), then watches the state manager's set of topologies and runs one {@link TopologySupervisor}
  * fiber per topology in a `FiberMap`, all in the runtime's scope.
  *
  * Closing the scope (SIGTERM) interrupts the fibers and leaves the containers running: a runtime
  * started later adopts them. It says so: `leaving N topologies running`.
  */
-import { Clock, Data, Duration, Effect, FiberMap, Option, type Scope } from "effect"
+import { Clock, Data, Duration, Effect, FiberMap, Option, Stream, type Scope } from "effect"
 import type { ClusterServices } from "../Clusters.js"
 import { RuntimeLocation } from "../model/Locations.js"
 import { loop, type BackoffOptions } from "./internal/Backoff.js"
@@ -22,7 +22,7 @@ export interface SupervisorOptions {
   readonly launch: LaunchContext
   /** The runtime's HTTP server, `http://host:port`. */
   readonly httpEndpoint: string
-  /** How often the state manager is polled. Default 500 ms. */
+  /** Between two steps of a topology's supervisor. Default 500 ms. */
   readonly pollInterval?: Duration.DurationInput
   /** First retry delay after a failure. Default 500 ms. */
   readonly backoffBase?: Duration.DurationInput
@@ -69,12 +69,14 @@ export const start = (cluster: ClusterServices, options: SupervisorOptions): Eff
       Effect.flatMap(FiberMap.size(fibers), (n) =>
         Effect.logInfo(`leaving ${n} topolog${n === 1 ? "y" : "ies"} running`).pipe(Effect.annotateLogs({ cluster: cluster.name }))))
     const topologyOptions: TopologySupervisor.TopologySupervisorOptions = { ...backoff, launch: options.launch, httpEndpoint: options.httpEndpoint }
-    const discover = Effect.gen(function*() {
-      const names = yield* cluster.stateManager.list("topologies")
-      for (const name of names) {
-        yield* FiberMap.run(fibers, name, TopologySupervisor.supervise(cluster, name, topologyOptions), { onlyIfMissing: true })
-      }
-      return "continue" as const
-    })
+    // Follows the set of topologies through the state manager's watch (a ZooKeeper child watch, a
+    // folder watch), starting a supervisor for each new one; a supervisor ends by itself once its
+    // topology is gone. A failing watch is retried with backoff.
+    const discover = cluster.stateManager.watchList("topologies").pipe(
+      Stream.runForEach((names) =>
+        Effect.forEach(names, (name) =>
+          FiberMap.run(fibers, name, TopologySupervisor.supervise(cluster, name, topologyOptions), { onlyIfMissing: true }), { discard: true })),
+      Effect.as("continue" as const)
+    )
     yield* loop(discover, backoff).pipe(Effect.annotateLogs({ cluster: cluster.name }), Effect.forkScoped)
   })

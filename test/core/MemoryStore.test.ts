@@ -38,4 +38,17 @@ describe("makeStateManager over the memory store", () => {
       const seen = Array.from(yield* Fiber.join(fiber))
       expect(seen.map(Option.map((l) => l.controllerPort))).toEqual([Option.none(), Option.some(1), Option.some(2)])
     }).pipe(Effect.provide(MemoryStore.layer)), { timeout: 5000 })
+
+  it.live("watchList emits the names of a kind, then each change of the set, without repeats", () =>
+    Effect.gen(function* () {
+      const sm = yield* StateManager
+      const fiber = yield* sm.watchList("tmanagers").pipe(Stream.take(3), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("20 millis")
+      yield* sm.set("tmanagers", "wc", loc(1))
+      yield* Effect.sleep("20 millis")
+      yield* sm.set("tmanagers", "wc", loc(2)) // same set of names: no emission
+      yield* sm.set("tmanagers", "ex", loc(3))
+      const lists = yield* Fiber.join(fiber)
+      expect(Array.from(lists)).toEqual([[], ["wc"], ["ex", "wc"]])
+    }).pipe(Effect.provide(MemoryStore.layer)))
 })

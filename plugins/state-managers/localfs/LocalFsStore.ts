@@ -22,7 +22,7 @@ import * as FileLock from "./internal/FileLock.js"
 import { discard, type Env, isBadResource, isNotFound, readHead, readIfExists, removeIfExists, removeIfSame, replaceAtomically, scratchPid } from "./internal/Files.js"
 import * as NodeFile from "./internal/NodeFile.js"
 import { currentProcess, isAlive, newOwner, pidIsRunning } from "./internal/Owner.js"
-import { watchNode } from "./internal/Watch.js"
+import { watchChildren as watchFolderChildren, watchNode } from "./internal/Watch.js"
 
 export interface LocalFsStoreOptions {
   /** The directory that holds the nodes; created on the first write if missing. */
@@ -144,6 +144,15 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
         watchNode({ fs, dir: path.dirname(file), name: path.basename(file), pollInterval, read: read(nodePath) })
       ).pipe(Stream.unwrap)
 
+    // The folder is created first (an empty kind folder is an empty list), so that its first child
+    // shows by an fs event rather than by the next poll.
+    const watchChildren = (nodePath: string) =>
+      Effect.flatMap(fileOf("watch", nodePath), (dir) =>
+        fs.makeDirectory(dir, { recursive: true }).pipe(
+          Effect.ignore,
+          Effect.as(watchFolderChildren({ fs, dir, pollInterval, read: children(nodePath) }))
+        )).pipe(Stream.unwrap)
+
     const lock = (nodePath: string, timeout: Duration.DurationInput) =>
       Effect.flatMap(fileOf("lock", nodePath), (file) => FileLock.acquire(env, nodePath, file, timeout)).pipe(
         Effect.withSpan("LocalFsStore.lock", { attributes: { path: nodePath } })
@@ -158,5 +167,5 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
           ), { discard: true }))
     )
 
-    return { read, write, remove, children, watch, lock } satisfies NodeStore
+    return { read, write, remove, children, watch, watchChildren, lock } satisfies NodeStore
   })

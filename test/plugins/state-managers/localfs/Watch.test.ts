@@ -2,6 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Fiber, Option, Queue, Stream } from "effect"
 import { SchedulerLocation } from "../../../../core/model/Locations.js"
+import * as LocalFsStore from "../../../../plugins/state-managers/localfs/LocalFsStore.js"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import type { NodeStore } from "../../../../core/state/NodeStore.js"
 import { eventually, kill, spawnChild, tempStore } from "./helpers.js"
@@ -91,4 +92,34 @@ layer(NodeContext.layer, { excludeTestServices: true })("LocalFsStore.watch", (i
       yield* Fiber.interrupt(w.fiber)
       yield* eventually(() => `the watcher to close (open: ${fsWatchers()})`, Effect.sync(() => (fsWatchers() === before ? Option.some(true) : Option.none())))
     }))
+
+  it.scoped("watchList follows the set of topologies: additions and removals by fs events alone, a dead owner's ephemeral node by the poll", () =>
+    Effect.gen(function* () {
+      const { root, store } = yield* tempStore("1 hour")
+      const sm = makeStateManager(store)
+      const seen = yield* Queue.unbounded<ReadonlyArray<string>>()
+      yield* sm.watchList("topologies").pipe(Stream.runForEach((names) => Queue.offer(seen, names)), Effect.forkScoped)
+      const next = Queue.take(seen).pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => "no change of the list" }), Effect.orDie)
+      // The folder does not exist yet: an empty list, then the first topology once it is created.
+      expect(yield* next).toEqual([])
+      yield* store.write("/topologies/wc", text("a"), { ephemeral: false })
+      expect(yield* next).toEqual(["wc"])
+      // A rewrite of a known node changes nothing in the list: no emission.
+      yield* store.write("/topologies/wc", text("b"), { ephemeral: false })
+      yield* store.write("/topologies/ex", text("c"), { ephemeral: false })
+      expect(yield* next).toEqual(["ex", "wc"])
+      yield* store.remove("/topologies/wc")
+      expect(yield* next).toEqual(["ex"])
+
+      // Ephemeral nodes of another process: gone with it, which no fs event announces (the poll does).
+      const polled = yield* LocalFsStore.make({ root, pollInterval: "50 millis" })
+      const locations = yield* Queue.unbounded<ReadonlyArray<string>>()
+      yield* makeStateManager(polled).watchList("tmanagers").pipe(Stream.runForEach((names) => Queue.offer(locations, names)), Effect.forkScoped)
+      const nextLocation = Queue.take(locations).pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => "no change of the locations" }), Effect.orDie)
+      expect(yield* nextLocation).toEqual([])
+      const child = yield* spawnChild(["ephemeral", root, "/tmanagers/wc", "here"])
+      expect(yield* nextLocation).toEqual(["wc"])
+      yield* kill(child)
+      expect(yield* nextLocation).toEqual([])
+    }), { timeout: 30_000 })
 })
