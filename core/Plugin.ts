@@ -48,6 +48,10 @@ export interface PluginDefinition<K extends PluginKind = PluginKind, A = any, I 
   /** Builds the service from the decoded config. Acquire connections with `Layer.scoped` so they
    * are released at shutdown. Fail with `PluginError` when the engine cannot be reached. */
   readonly layer: (config: A) => Layer.Layer<ServiceOfKind[K], PluginError, PluginDeps>
+  /** The URL of a JavaScript module exporting this definition as `definition` (built-ins pass
+   * `import.meta.url`). With it, containers load the plugin directly instead of importing the
+   * cluster file again; without it they fall back to the cluster file. */
+  readonly module?: string
 }
 
 export const PluginInstanceTypeId: unique symbol = Symbol.for("heron-runtime/PluginInstance")

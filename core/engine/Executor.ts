@@ -18,9 +18,7 @@
 import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Context, Duration, Effect, Option, Schedule } from "effect"
-import * as ClusterLoader from "../../dsl/ClusterLoader.js"
-import { clusterDirs } from "../cli/clusterDirs.js"
-import type { ResolvedCluster } from "../../dsl/ResolvedCluster.js"
+import * as ClusterSpec from "../runtime/ClusterSpec.js"
 import { MetricsSink } from "../MetricsSink.js"
 import { extractPackage, PACKAGE_FILE } from "../package/Package.js"
 import { pluginLabel } from "../Plugin.js"
@@ -71,7 +69,7 @@ interface Args {
   readonly topologyModule: Option.Option<string>
 }
 
-const runContainer = (c: ResolvedCluster, a: Args) =>
+const runContainer = (c: ClusterSpec.ContainerCluster, a: Args) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const stateManager = Context.get(yield* buildPlugin(c, c.stateManager), StateManager)
@@ -116,11 +114,24 @@ const runContainer = (c: ResolvedCluster, a: Args) =>
     })
   })
 
+/**
+ * The container's cluster: from the spec the runtime put in `HERON_CLUSTER_SPEC` (plugins imported
+ * directly), else by loading the cluster file as the runtime did. The cluster loader (and with it
+ * the TypeScript loader) is imported only in the second case.
+ */
+const loadCluster = (clusterFile: string) =>
+  Effect.gen(function* () {
+    const spec = yield* Config.option(Config.string(ClusterSpec.CLUSTER_SPEC_ENV))
+    if (Option.isSome(spec)) return yield* ClusterSpec.decode(spec.value)
+    const [ClusterLoader, { clusterDirs }] = yield* Effect.promise(() => Promise.all([import("../../dsl/ClusterLoader.js"), import("../cli/clusterDirs.js")]))
+    // `extends: "<name>"` resolves as in the runtime: $HERON_CLUSTERS_DIR, then the built-in clusters.
+    return yield* ClusterLoader.loadClusterFile(clusterFile, yield* clusterDirs(Option.none()))
+  })
+
 /** The `heron-executor` command (run by `executor-bin.ts`). */
 export const command = Command.make("heron-executor", { clusterFile, cluster, topology, container, topologyModule }, (o) =>
   Effect.gen(function* () {
-    // `extends: "<name>"` resolves as in the runtime: $HERON_CLUSTERS_DIR, then the built-in clusters.
-    const c = yield* ClusterLoader.loadClusterFile(o.clusterFile, yield* clusterDirs(Option.none()))
+    const c = yield* loadCluster(o.clusterFile)
     if (c.name !== o.cluster) return yield* new EngineError({ message: `${o.clusterFile} defines cluster "${c.name}", not "${o.cluster}"` })
     if (o.container < 0) return yield* new EngineError({ message: `--container must be 0 or more, got ${o.container}` })
     return yield* Effect.scoped(runContainer(c, o)).pipe(

@@ -19,7 +19,7 @@ export const PLUGIN_START_TIMEOUT = Duration.seconds(30)
 
 /** Starts one plugin of `cluster` in the enclosing scope, as {@link buildCluster} does for each:
  * the CLI and the executors build only the plugins they use (never the scheduler). */
-export const buildPlugin = <K extends PluginKind>(cluster: ResolvedCluster, plugin: ResolvedPlugin<K>) => {
+export const buildPlugin = <K extends PluginKind>(cluster: Pick<ResolvedCluster, "name" | "home">, plugin: ResolvedPlugin<K>) => {
   const label = pluginLabel(plugin.definition)
   return Layer.build(plugin.definition.layer(plugin.config)).pipe(
     Effect.provideService(PluginHost, { cluster: cluster.name, home: cluster.home }),

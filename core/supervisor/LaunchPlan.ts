@@ -10,6 +10,7 @@ import { Resources, type ContainerPlan, type PackingPlan } from "../model/Packin
 import type { Topology } from "../model/Topology.js"
 import { defaultPadding } from "../packing/index.js"
 import { topologyRef } from "../runtime/Desired.js"
+import { CLUSTER_SPEC_ENV } from "../runtime/ClusterSpec.js"
 import { ContainerLaunch, LaunchRequest } from "../Scheduler.js"
 
 /** Where the executor is and what it needs to find the cluster. */
@@ -23,6 +24,9 @@ export interface LaunchContext {
   readonly node: string
   /** The absolute path of `dist/core/engine/executor-bin.js`. */
   readonly executor: string
+  /** The cluster as JSON for the containers (`HERON_CLUSTER_SPEC`), when it can travel that way
+   * (no secrets, every plugin in a JavaScript module); else containers load the cluster file. */
+  readonly clusterSpec?: string
 }
 
 /** The env key holding the hash of a container's plan. */
@@ -69,7 +73,8 @@ export const launchRequest = (ctx: LaunchContext, topology: Topology, plan: Pack
       env: {
         HERON_HOME: ctx.heronHome,
         HERON_TOPOLOGY_ID: topology.id,
-        [CONTAINER_PLAN_ENV]: containerPlanHash(containerPlan)
+        [CONTAINER_PLAN_ENV]: containerPlanHash(containerPlan),
+        ...(ctx.clusterSpec === undefined ? {} : { [CLUSTER_SPEC_ENV]: ctx.clusterSpec })
       }
     })
   return new LaunchRequest({

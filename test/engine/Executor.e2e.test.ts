@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest"
+import { NodeContext } from "@effect/platform-node"
+import { Effect, Option } from "effect"
 import { join } from "node:path"
+import * as ClusterSpec from "../../core/runtime/ClusterSpec.js"
+import * as ClusterLoader from "../../dsl/ClusterLoader.js"
 import fieldsCount, { REPEAT, WORDS } from "../fixtures/topologies/fields-count.js"
+import { fixtureClusters } from "../support/processes.js"
 import { eventually, fixtureTopologies, getState, killAll, lines, makeHome, startExecutor, submit, uploadPackage } from "./support/harness.js"
 
 afterAll(killAll)
@@ -51,5 +56,27 @@ describe("executor: TManager and stream managers as real processes", () => {
     await eventually("every word counted", () => (lines(out).length >= WORDS * REPEAT ? true : undefined), 30_000)
     expect(execs.every((e) => e.child.exitCode === null)).toBe(true)
     expect(lines(join(home.dir, "containers", "fields-count", "container-1", "topology", "topology.json"))).not.toEqual([])
+  }, 60_000)
+
+  it("runs from the cluster spec the runtime hands it, without loading the cluster file", async () => {
+    const home = makeHome()
+    const out = join(home.dir, "counts.txt")
+    await submit(home, fieldsCount, { "fixture.out": out })
+    // The spec of the home's cluster, as the runtime computes it; the cluster file given on the
+    // command line throws when loaded, so the containers can only run from the spec.
+    const saved = process.env["HERON_HOME"]
+    process.env["HERON_HOME"] = home.dir
+    const spec = await Effect.runPromise(ClusterLoader.loadCluster(home.cluster, [fixtureClusters]).pipe(
+      Effect.flatMap(ClusterSpec.encode),
+      Effect.map(Option.getOrThrow),
+      Effect.provide(NodeContext.layer),
+      Effect.ensuring(Effect.sync(() => (saved === undefined ? delete process.env["HERON_HOME"] : (process.env["HERON_HOME"] = saved))))
+    ))
+    const module = join(fixtureTopologies, "fields-count.ts")
+    const throwing = join(fixtureClusters, "throws.heron.ts")
+    const execs = [0, 1, 2].map((c) => startExecutor(home, "fields-count", c, module, { [ClusterSpec.CLUSTER_SPEC_ENV]: spec }, [], throwing))
+    await eventually("every word counted", () => (lines(out).length >= WORDS * REPEAT ? true : undefined), 30_000)
+    expect(execs.every((e) => e.child.exitCode === null)).toBe(true)
+    expect(execs.map((e) => e.stderr()).join("")).not.toContain("boom while loading")
   }, 60_000)
 })

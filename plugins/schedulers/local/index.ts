@@ -18,6 +18,7 @@ export const version = "0.1.0"
 
 /** The plugin definition, loaded by name (`scheduler/local`) or through {@link local}. */
 export const definition = definePlugin({
+  module: import.meta.url,
   kind: "scheduler",
   name: "local",
   version,

@@ -16,6 +16,7 @@ export const version = "0.1.0"
 /** The `file` metrics sink. Writes one numbered file per flush, keeps `maximumFileCount` of them,
  * and links `filenameOutput` to the latest. */
 export const definition = definePlugin({
+  module: import.meta.url,
   kind: "metrics-sink",
   name: "file",
   version,

@@ -79,6 +79,7 @@ export const layer = (config: Config): Layer.Layer<StateManager, PluginError, Pl
 
 /** The `localfs` plugin, as loaded by name. */
 export const definition = definePlugin({
+  module: import.meta.url,
   kind: "state-manager",
   name: "localfs",
   version,

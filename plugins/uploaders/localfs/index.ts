@@ -16,6 +16,7 @@ export const version = "0.1.0"
 /** The `localfs` uploader. Creates its root when the runtime starts; keeps one previous package per
  * topology so a failed submit can roll back. */
 export const definition = definePlugin({
+  module: import.meta.url,
   kind: "uploader",
   name: "localfs",
   version,

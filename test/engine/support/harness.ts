@@ -104,14 +104,15 @@ export const startExecutor = (
   container: number,
   module?: string,
   env: Record<string, string> = {},
-  nodeArgs: ReadonlyArray<string> = []
+  nodeArgs: ReadonlyArray<string> = [],
+  clusterFile: string = join(fixtureClusters, `${home.cluster}.heron.ts`)
 ): Executor => {
   const cwd = join(home.dir, "containers", topology, `container-${container}`)
   mkdirSync(cwd, { recursive: true })
   const child = spawn(process.execPath, [
     ...nodeArgs,
     executorBin,
-    "--cluster-file", join(fixtureClusters, `${home.cluster}.heron.ts`),
+    "--cluster-file", clusterFile,
     "--cluster", home.cluster,
     "--topology", topology,
     "--container", String(container),
