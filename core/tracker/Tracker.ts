@@ -64,8 +64,11 @@ const logRequests = HttpMiddleware.make((app) =>
         `${request.method} ${request.url} -> ${Exit.isSuccess(exit) ? exit.value.status : "failed"}`
       ))))
 
+/** Where the runtime serves the OpenAPI document of the whole API (generated from `TrackerApi`). */
+export const OPENAPI_PATH = "/openapi.json"
+
 /**
- * Serves the Tracker on `host:port` until the layer's scope closes; port 0 picks a free port.
+ * Serves the Tracker (and its OpenAPI document at {@link OPENAPI_PATH}) on `host:port` until the layer's scope closes; port 0 picks a free port.
  * Outputs the `HttpServer`, whose address {@link boundAddress} formats. Fails with
  * {@link TrackerStartError} when the server cannot listen.
  */
@@ -73,7 +76,8 @@ export const serve = (
   options: { readonly port: number; readonly host: string }
 ): Layer.Layer<HttpServer.HttpServer, TrackerStartError, Clusters | Redactor> => {
   const server = NodeHttpServer.layer(createServer, { port: options.port, host: options.host })
-  return Layer.merge(HttpApiBuilder.serve(logRequests).pipe(Layer.provide(layer)), Layer.context<HttpServer.HttpServer>()).pipe(
+  const api = HttpApiBuilder.serve(logRequests).pipe(Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })), Layer.provide(layer))
+  return Layer.merge(api, Layer.context<HttpServer.HttpServer>()).pipe(
     Layer.provide(server),
     Layer.mapError((e) => startError(options, e))
   )

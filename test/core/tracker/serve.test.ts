@@ -30,6 +30,16 @@ describe("Tracker.serve", () => {
       expect(text).toMatch(/^\{"status":"success","executiontime":\d+\.\d+,"message":"","result":\{/)
     }).pipe(Effect.scoped))
 
+  it.live("publishes the OpenAPI document of the whole API, generated from its definition", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(Tracker.serve({ port: 0, host: "127.0.0.1" }).pipe(Layer.provide(TestState)))
+      const address = yield* Tracker.boundAddress(context)
+      const doc = yield* Effect.promise(() => fetch(`${address}${Tracker.OPENAPI_PATH}`).then((r) => r.json() as Promise<{ openapi: string; paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> }>))
+      expect(doc.openapi).toMatch(/^3\./)
+      for (const path of ["/topologies", "/topologies/physicalplan", "/topologies/logicalplan", "/health"]) expect(Object.keys(doc.paths)).toContain(path)
+      expect(doc.paths["/topologies/physicalplan"]?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(["cluster", "environ", "topology", "role"]))
+    }).pipe(Effect.scoped))
+
   it.live("fails with one readable line when the port is taken", () =>
     Effect.gen(function*() {
       const port = portOf(yield* holdPort)
