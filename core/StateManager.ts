@@ -58,6 +58,12 @@ export interface StateManagerService {
   /** The names of the topologies that have a value of this kind, then every change of that set
    * (deduplicated), until the stream is interrupted: what the supervisors and the Tracker follow. */
   readonly watchList: (kind: StateKind) => Stream.Stream<ReadonlyArray<string>, StateError>
+  /**
+   * Joins the election of the runtimes serving `cluster` (`/leaders/<cluster>`): `true` when this
+   * process leads (only the leader supervises topologies), `false` when it lost leadership (a
+   * ZooKeeper session expired); it rejoins by itself. Interrupting the stream withdraws.
+   */
+  readonly leadership: (cluster: string) => Stream.Stream<boolean, StateError>
   /** The current value, then every change (deduplicated), until the stream is interrupted. */
   readonly watch: <K extends StateKind>(kind: K, topology: string) => Stream.Stream<Option.Option<StateValue<K>>, StateError>
   /** Takes the topology's update lock (`/locks/<topology>__updateTopology`) for the enclosing scope.

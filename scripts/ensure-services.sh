@@ -6,17 +6,20 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # One line per Debian package the suite needs, with a command that proves it is installed.
-# (package command) — grows as suites for real engines are added.
+# (package command-or-absolute-path) — grows as suites for real engines are added.
 needed=(
   graphite-carbon carbon-cache    # graphite sink tests: a real carbon-cache
   python3-whisper whisper-fetch   # ... and reading back what carbon stored
   thrift-compiler thrift          # scribe sink: the Thrift IDL compiler (generated code is committed)
   netcat-openbsd nc               # readiness probes of the services
+  zookeeper /usr/share/java/zookeeper.jar   # zookeeper state manager and HA tests: a real ZooKeeper 3.8
 )
 
 missing=()
 for ((i = 0; i < ${#needed[@]}; i += 2)); do
-  command -v "${needed[i+1]}" >/dev/null 2>&1 || missing+=("${needed[i]}")
+  probe="${needed[i+1]}"
+  if [[ "$probe" == /* ]]; then [ -e "$probe" ] || missing+=("${needed[i]}")
+  else command -v "$probe" >/dev/null 2>&1 || missing+=("${needed[i]}"); fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "services: all present (${#needed[@]} checked)" >&2

@@ -2,8 +2,9 @@
  * Runs a CLI as a Node program: a failure becomes one line on stderr and exit code 1;
  * SIGINT/SIGTERM interrupt the program, run its finalizers and exit 0.
  */
-import { ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Layer } from "effect"
 import * as Logging from "../runtime/Logging.js"
 import { causeLine } from "./errorLine.js"

@@ -15,7 +15,6 @@
  * `--topology-module <file>` (tests and development) imports that module instead of fetching and
  * extracting the topology package.
  */
-import { Command, Options } from "@effect/cli"
 import { Path } from "@effect/platform"
 import { Config, Context, Duration, Effect, Option, Schedule } from "effect"
 import * as ClusterSpec from "../runtime/ClusterSpec.js"
@@ -27,18 +26,10 @@ import * as Logging from "../runtime/Logging.js"
 import { StateManager, type StateKind, type StateManagerService, type StateValue } from "../StateManager.js"
 import { Uploader, type UploaderService } from "../Uploader.js"
 import { EngineError } from "./EngineError.js"
+import { parse, type ExecutorArgs } from "./internal/ExecutorArgs.js"
 import { importTopology } from "./internal/importTopology.js"
 import * as StreamManager from "./StreamManager.js"
 import * as TManager from "./TManager.js"
-
-const clusterFile = Options.file("cluster-file", { exists: "yes" }).pipe(Options.withDescription("the cluster definition (a *.heron.ts file)"))
-const cluster = Options.text("cluster").pipe(Options.withDescription("the cluster's name, as the file defines it"))
-const topology = Options.text("topology").pipe(Options.withDescription("the topology this container belongs to"))
-const container = Options.integer("container").pipe(Options.withDescription("container index: 0 = TManager, 1..n = instances"))
-const topologyModule = Options.file("topology-module", { exists: "yes" }).pipe(
-  Options.optional,
-  Options.withDescription("tests and development: import this topology module instead of fetching the package")
-)
 
 /** How long to wait for the topology's state to appear (the supervisor writes it before launching). */
 const STATE_DEADLINE = Duration.seconds(30)
@@ -63,13 +54,8 @@ const fetchPackage = (uploader: UploaderService, uri: string, cwd: string) =>
     return yield* extractPackage(archive, path.join(cwd, "topology")).pipe(Effect.mapError((e) => new EngineError({ message: e.message })))
   })
 
-interface Args {
-  readonly topology: string
-  readonly container: number
-  readonly topologyModule: Option.Option<string>
-}
 
-const runContainer = (c: ClusterSpec.ContainerCluster, a: Args) =>
+const runContainer = (c: ClusterSpec.ContainerCluster, a: ExecutorArgs) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const stateManager = Context.get(yield* buildPlugin(c, c.stateManager), StateManager)
@@ -128,15 +114,14 @@ const loadCluster = (clusterFile: string) =>
     return yield* ClusterLoader.loadClusterFile(clusterFile, yield* clusterDirs(Option.none()))
   })
 
-/** The `heron-executor` command (run by `executor-bin.ts`). */
-export const command = Command.make("heron-executor", { clusterFile, cluster, topology, container, topologyModule }, (o) =>
+/** The `heron-executor` program (run by `executor-bin.ts`) on its arguments (`process.argv.slice(2)`). */
+export const main = (argv: ReadonlyArray<string>) =>
   Effect.gen(function* () {
+    const o = yield* parse(argv)
     const c = yield* loadCluster(o.clusterFile)
     if (c.name !== o.cluster) return yield* new EngineError({ message: `${o.clusterFile} defines cluster "${c.name}", not "${o.cluster}"` })
-    if (o.container < 0) return yield* new EngineError({ message: `--container must be 0 or more, got ${o.container}` })
     return yield* Effect.scoped(runContainer(c, o)).pipe(
       Effect.annotateLogs({ topology: o.topology, container: o.container }),
       Effect.provide(Logging.layer(c.secrets))
     )
   })
-)

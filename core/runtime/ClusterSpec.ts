@@ -16,6 +16,7 @@ import type { PluginKind } from "../Plugin.js"
 import { checkContract, exportedDefinition } from "../../dsl/PluginContract.js"
 import type { ResolvedCluster, ResolvedPlugin } from "../../dsl/ResolvedCluster.js"
 import { EngineError } from "../engine/EngineError.js"
+import { builtinOf, builtinPlugins } from "./builtinPlugins.js"
 
 /** The env key a container finds its cluster in. */
 export const CLUSTER_SPEC_ENV = "HERON_CLUSTER_SPEC"
@@ -26,6 +27,8 @@ const PluginRef = Schema.Struct({
   kind: Schema.String,
   name: Schema.String,
   packageName: Schema.optional(Schema.String),
+  /** Set for a plugin of this package: its folder under `plugins/` (see `builtinPlugins`). */
+  builtin: Schema.optional(Schema.String),
   /** The options, encoded by the plugin's own schema. */
   options: Schema.Unknown
 })
@@ -64,6 +67,7 @@ const refOf = <K extends PluginKind>(c: ResolvedCluster, p: ResolvedPlugin<K>): 
       Schema.encodeUnknown(p.definition.config)(p.config).pipe(
         Effect.map((options) => Option.some({
           module,
+          ...Option.match(Option.fromNullable(builtinOf(module)), { onNone: () => ({}), onSome: (builtin) => ({ builtin }) }),
           kind: p.definition.kind,
           name: p.definition.name,
           ...(p.packageName === undefined ? {} : { packageName: p.packageName }),
@@ -93,8 +97,9 @@ const fail = (message: string) => new EngineError({ message: `${CLUSTER_SPEC_ENV
 
 const load = <K extends PluginKind>(kind: K, ref: PluginRef): Effect.Effect<ResolvedPlugin<K>, EngineError> =>
   Effect.gen(function* () {
+    const builtin = ref.builtin === undefined ? undefined : builtinPlugins[ref.builtin]
     const mod: unknown = yield* Effect.tryPromise({
-      try: () => import(ref.module),
+      try: () => (builtin !== undefined ? builtin() : import(ref.module)),
       catch: (e) => fail(`plugin ${ref.kind}/${ref.name}: ${ref.module} failed to load: ${e instanceof Error ? e.message : String(e)}`)
     })
     const definition = yield* checkContract(ref.module, exportedDefinition(mod)).pipe(Effect.mapError((e) => fail(e.message)))
@@ -106,6 +111,16 @@ const load = <K extends PluginKind>(kind: K, ref: PluginRef): Effect.Effect<Reso
     const typed = definition as unknown as ResolvedPlugin<K>["definition"]
     return { definition: typed, config, ...(ref.packageName === undefined ? {} : { packageName: ref.packageName }) }
   })
+
+/** Whether every plugin of a spec is built in: then the bundled executor can run it (a plugin from
+ * another package would bring its own copy of `effect`, which the bundle must not mix with its own). */
+export const allBuiltin = (json: string): boolean => {
+  const spec = Schema.decodeUnknownOption(Schema.parseJson(ClusterSpec))(json)
+  return Option.match(spec, {
+    onNone: () => false,
+    onSome: (s) => [s.stateManager, s.uploader, ...s.sinks].every((r) => r.builtin !== undefined)
+  })
+}
 
 /** What a container knows of its cluster: everything but the scheduler. */
 export type ContainerCluster = Omit<ResolvedCluster, "scheduler">

@@ -4,6 +4,7 @@
 import { Duration, Effect, HashMap, Layer, Stream, SubscriptionRef } from "effect"
 import { LockError, StateManager } from "../StateManager.js"
 import type { NodeStore } from "./NodeStore.js"
+import { leadershipByLock } from "./leadershipByLock.js"
 import { makeStateManager } from "./makeStateManager.js"
 
 const childrenOf = (m: HashMap.HashMap<string, Uint8Array>, path: string): ReadonlyArray<string> =>
@@ -23,6 +24,19 @@ export const make: Effect.Effect<NodeStore> = Effect.gen(function* () {
       locks.set(path, created)
       return created
     })
+  const lock = (path: string, timeout: Duration.DurationInput) =>
+    Effect.gen(function* () {
+      const sem = yield* semaphore(path)
+      yield* Effect.acquireRelease(
+        sem.take(1).pipe(
+          Effect.timeoutFail({
+            duration: Duration.decode(timeout),
+            onTimeout: () => new LockError({ topology: path, message: `lock ${path} is held by someone else` })
+          })
+        ),
+        () => sem.release(1)
+      )
+    })
   return {
     read: (path) => Effect.map(SubscriptionRef.get(nodes), HashMap.get(path)),
     write: (path, data) => SubscriptionRef.update(nodes, HashMap.set(path, data)),
@@ -30,19 +44,8 @@ export const make: Effect.Effect<NodeStore> = Effect.gen(function* () {
     children: (path) => Effect.map(SubscriptionRef.get(nodes), (m) => childrenOf(m, path)),
     watch: (path) => Stream.map(nodes.changes, HashMap.get(path)),
     watchChildren: (path) => Stream.map(nodes.changes, (m) => childrenOf(m, path)),
-    lock: (path, timeout) =>
-      Effect.gen(function* () {
-        const sem = yield* semaphore(path)
-        yield* Effect.acquireRelease(
-          sem.take(1).pipe(
-            Effect.timeoutFail({
-              duration: Duration.decode(timeout),
-              onTimeout: () => new LockError({ topology: path, message: `lock ${path} is held by someone else` })
-            })
-          ),
-          () => sem.release(1)
-        )
-      })
+    leadership: (path) => leadershipByLock(lock, path),
+    lock
   } satisfies NodeStore
 })
 

@@ -18,6 +18,12 @@ export interface NodeStore {
   readonly watch: (path: string) => Stream.Stream<Option.Option<Uint8Array>, StateError>
   /** The names of a folder node's children (as `children`), then each change, until interrupted. */
   readonly watchChildren: (path: string) => Stream.Stream<ReadonlyArray<string>, StateError>
+  /**
+   * Joins the election at `path`: emits `true` when this process becomes the leader and `false`
+   * when it loses leadership (a ZooKeeper session expired), rejoining by itself; interrupting the
+   * stream withdraws the candidacy. Stores without sessions can use `leadershipByLock`.
+   */
+  readonly leadership: (path: string) => Stream.Stream<boolean, StateError>
   /** An exclusive lock for the scope, across processes. */
   readonly lock: (path: string, timeout: Duration.DurationInput) => Effect.Effect<void, LockError | StateError, Scope.Scope>
 }

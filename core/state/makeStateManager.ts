@@ -76,6 +76,7 @@ export const makeStateManager = (store: NodeStore): StateManagerService => {
     set,
     delete: (kind, topology) => validName("delete", topology).pipe(Effect.zipRight(store.remove(nodePath(kind, topology)))),
     list: (kind) => store.children(`/${kind}`),
+    leadership: (cluster) => Stream.fromEffect(validName("leadership", cluster)).pipe(Stream.flatMap(() => store.leadership(`/leaders/${cluster}`))),
     watchList: (kind) =>
       store.watchChildren(`/${kind}`).pipe(Stream.changesWith((a, b) => a.length === b.length && a.every((n, i) => n === b[i]))),
     watch,

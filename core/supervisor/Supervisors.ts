@@ -12,17 +12,35 @@ import type { LaunchContext } from "./LaunchPlan.js"
 import * as ClusterSpec from "../runtime/ClusterSpec.js"
 import * as Supervisor from "./Supervisor.js"
 
-/** `dist/core/engine/executor-bin.js` of this installation. */
-export const executorPath = Effect.map(Effect.all([packageRoot, Path.Path]), ([root, path]) => path.join(root, "dist", "core", "engine", "executor-bin.js"))
+/** The executors of this installation: `dist/core/engine/executor-bin.js`, and the bundled one
+ * (`dist/bundle/executor-bin.js`, made by scripts/bundle-executor.mjs) when it was built. */
+export interface Executors {
+  readonly plain: string
+  readonly bundled: Option.Option<string>
+}
 
-/** The launch context of a cluster. */
-export const launchContext = (cluster: ResolvedCluster, executor: string): Effect.Effect<LaunchContext> =>
+/** Finds the executors of this installation. */
+export const executors: Effect.Effect<Executors, never, FileSystem.FileSystem | Path.Path> = Effect.gen(function*() {
+  const [root, path, fs] = yield* Effect.all([packageRoot, Path.Path, FileSystem.FileSystem])
+  const bundled = path.join(root, "dist", "bundle", "executor-bin.js")
+  return {
+    plain: path.join(root, "dist", "core", "engine", "executor-bin.js"),
+    bundled: (yield* fs.exists(bundled).pipe(Effect.orElseSucceed(() => false))) ? Option.some(bundled) : Option.none()
+  }
+})
+
+/** The launch context of a cluster: the bundled executor with the cluster spec when every plugin
+ * is built in; the plain executor (with the spec when there is one) otherwise. */
+export const launchContext = (cluster: ResolvedCluster, found: Executors): Effect.Effect<LaunchContext> =>
   Effect.map(ClusterSpec.encode(cluster), (spec) => ({
     cluster: cluster.name,
     clusterFile: cluster.file,
     heronHome: cluster.root,
     node: process.execPath,
-    executor,
+    executor: Option.match(Option.filter(spec, ClusterSpec.allBuiltin), {
+      onNone: () => found.plain,
+      onSome: () => Option.getOrElse(found.bundled, () => found.plain)
+    }),
     ...Option.match(spec, { onNone: () => ({}), onSome: (clusterSpec) => ({ clusterSpec }) })
   }))
 
@@ -33,11 +51,11 @@ export const startAll = (
   httpEndpoint: string
 ): Effect.Effect<void, Supervisor.SupervisorError, Scope.Scope | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const executor = yield* executorPath
+    const found = yield* executors
     yield* Effect.forEach(definitions, (definition) =>
       Option.match(clusters.get(definition.name), {
         onNone: () => Effect.void,
         onSome: (services) =>
-          Effect.flatMap(launchContext(definition, executor), (launch) => Supervisor.start(services, { launch, httpEndpoint }))
+          Effect.flatMap(launchContext(definition, found), (launch) => Supervisor.start(services, { launch, httpEndpoint }))
       }), { discard: true })
   })

@@ -51,4 +51,20 @@ describe("makeStateManager over the memory store", () => {
       const lists = yield* Fiber.join(fiber)
       expect(Array.from(lists)).toEqual([[], ["wc"], ["ex", "wc"]])
     }).pipe(Effect.provide(MemoryStore.layer)))
+
+  it.live("leadership: the first candidate leads; when it withdraws, the next one does", () =>
+    Effect.gen(function* () {
+      const sm = yield* StateManager
+      const first = yield* sm.leadership("local").pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      expect(Array.from(yield* Fiber.join(first))).toEqual([true])
+      const holder = yield* sm.leadership("local").pipe(Stream.runDrain, Effect.fork)
+      yield* Effect.sleep("50 millis")
+      const second = yield* sm.leadership("local").pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      yield* Effect.sleep("300 millis")
+      expect(second.unsafePoll()).toBeNull() // waits while the holder leads
+      yield* Fiber.interrupt(holder)
+      expect(Array.from(yield* Fiber.join(second))).toEqual([true])
+      // Another cluster has its own election.
+      expect(Array.from(yield* sm.leadership("prod").pipe(Stream.take(1), Stream.runCollect))).toEqual([true])
+    }).pipe(Effect.provide(MemoryStore.layer)))
 })

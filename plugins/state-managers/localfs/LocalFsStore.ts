@@ -17,6 +17,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Duration, Effect, Either, HashMap, Option, Ref, type Scope, Stream } from "effect"
 import { syncDirectory } from "../../../core/internal/atomicFile.js"
 import { StateError } from "../../../core/StateManager.js"
+import { leadershipByLock } from "../../../core/state/leadershipByLock.js"
 import type { NodeStore } from "../../../core/state/NodeStore.js"
 import * as FileLock from "./internal/FileLock.js"
 import { discard, type Env, isBadResource, isNotFound, readHead, readIfExists, removeIfExists, removeIfSame, replaceAtomically, scratchPid } from "./internal/Files.js"
@@ -167,5 +168,7 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
           ), { discard: true }))
     )
 
-    return { read, write, remove, children, watch, watchChildren, lock } satisfies NodeStore
+    const leadership = (nodePath: string) => leadershipByLock(lock, nodePath)
+
+    return { read, write, remove, children, watch, watchChildren, leadership, lock } satisfies NodeStore
   })

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url"
 import * as ClusterLoader from "../../../dsl/ClusterLoader.js"
 import * as ClusterSpec from "../../../core/runtime/ClusterSpec.js"
 import { launchRequest } from "../../../core/supervisor/LaunchPlan.js"
+import { launchContext } from "../../../core/supervisor/Supervisors.js"
 import * as MemoryStore from "../../../core/state/MemoryStore.js"
 import { StateManager } from "../../../core/StateManager.js"
 import { launch, seed } from "../../supervisor/seed.js"
@@ -60,5 +61,19 @@ describe("ClusterSpec", () => {
       const error = yield* Effect.flip(ClusterSpec.decode(json))
       expect(error.message).toContain("HERON_CLUSTER_SPEC")
       expect(error.message).toContain("does not export a plugin definition")
+    }))
+
+  it.effect("the runtime launches the bundled executor when every plugin is built in, the plain one otherwise", () =>
+    Effect.gen(function* () {
+      const found = { plain: "/pkg/dist/core/engine/executor-bin.js", bundled: Option.some("/pkg/dist/bundle/executor-bin.js") }
+      const builtIn = yield* launchContext(yield* load("base"), found)
+      expect(builtIn.executor).toBe("/pkg/dist/bundle/executor-bin.js")
+      expect(builtIn.clusterSpec).toBeDefined()
+      // A third-party sink brings its own copy of effect: not into the bundle.
+      const withPackage = yield* launchContext(yield* load("with-package"), found)
+      expect(withPackage.executor).toBe("/pkg/dist/core/engine/executor-bin.js")
+      expect(withPackage.clusterSpec).toBeDefined()
+      // No bundle built: the plain executor.
+      expect((yield* launchContext(yield* load("base"), { ...found, bundled: Option.none() })).executor).toBe("/pkg/dist/core/engine/executor-bin.js")
     }))
 })

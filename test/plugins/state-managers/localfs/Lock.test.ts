@@ -1,7 +1,7 @@
 import { Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope, Stream } from "effect"
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
@@ -170,4 +170,21 @@ layer(NodeContext.layer, { excludeTestServices: true })("LocalFsStore.lock", (it
       expect(existsSync(file)).toBe(false)
       expect(readdirSync(join(root, "locks"))).toEqual([])
     }))
+
+  it.scoped("leadership: one leader per cluster; when the leader process dies, a waiting candidate leads", () =>
+    Effect.gen(function* () {
+      const { root, store } = yield* tempStore()
+      const leader = yield* spawnChild(["lead", root, "local"])
+      yield* waitForLine(leader, "leading")
+      const leads = yield* Ref.make<ReadonlyArray<boolean>>([])
+      yield* makeStateManager(store).leadership("local").pipe(
+        Stream.runForEach((b) => Ref.update(leads, (l) => [...l, b])),
+        Effect.forkScoped
+      )
+      yield* Effect.sleep("1500 millis")
+      expect(yield* Ref.get(leads)).toEqual([]) // the other process leads
+      yield* kill(leader)
+      yield* eventually(() => "the candidate to lead", Effect.map(Ref.get(leads), (l) => (l.length > 0 ? Option.some(l) : Option.none())))
+      expect(yield* Ref.get(leads)).toEqual([true])
+    }), { timeout: 30_000 })
 })

@@ -1,0 +1,18 @@
+/**
+ * The plugins shipped in this package, by their folder under `plugins/`, each imported only when a
+ * cluster uses it. The bundled executor (`dist/bundle/`) carries them, so a container whose
+ * plugins are all built in loads them from the bundle: one copy of `effect`, no module graph to
+ * walk in node_modules.
+ */
+export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = {
+  "schedulers/local": () => import("../../plugins/schedulers/local/index.js"),
+  "state-managers/localfs": () => import("../../plugins/state-managers/localfs/index.js"),
+  "uploaders/localfs": () => import("../../plugins/uploaders/localfs/index.js"),
+  "sinks/file": () => import("../../plugins/sinks/file/index.js")
+}
+
+/** The built-in folder of a plugin module's URL (`.../dist/plugins/<folder>/index.js`), if it is one. */
+export const builtinOf = (moduleUrl: string): string | undefined => {
+  const m = /\/dist\/plugins\/([a-z-]+\/[a-z0-9-]+)\/index\.js$/.exec(moduleUrl)
+  return m?.[1] !== undefined && m[1] in builtinPlugins ? m[1] : undefined
+}
