@@ -57,7 +57,8 @@ describe("ClusterSpec", () => {
   it.effect("a spec naming a module that is not a plugin is refused with the module and the reason", () =>
     Effect.gen(function* () {
       const c = yield* load("with-package")
-      const json = Option.getOrThrow(yield* ClusterSpec.encode(c)).replace(/"module":"[^"]*uploaders\/localfs\/index\.js"/, '"module":"data:text/javascript,export const definition = 3"')
+      const json = Option.getOrThrow(yield* ClusterSpec.encode(c))
+        .replace(/"module":"[^"]*uploaders\/localfs\/index\.js","builtin":"uploaders\/localfs"/, '"module":"data:text/javascript,export const definition = 3"')
       const error = yield* Effect.flip(ClusterSpec.decode(json))
       expect(error.message).toContain("HERON_CLUSTER_SPEC")
       expect(error.message).toContain("does not export a plugin definition")
