@@ -168,6 +168,8 @@ export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) 
       uploader: uploader.value,
       sinks: sinks.flatMap((s) => (Option.isSome(s) ? [s.value] : [])),
       packing: shape.packing,
+      metrics: shape.metrics,
+      runtime: shape.runtime,
       topologyDefaults: shape.topologyDefaults,
       secrets
     }

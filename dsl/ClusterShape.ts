@@ -42,6 +42,26 @@ export const ClusterShape = Schema.Struct({
     }),
     { default: () => ({ algorithm: "round-robin" as const }) }
   ),
+  metrics: Schema.optionalWith(
+    Schema.Struct({
+      /** How often instances and stream managers report, and metrics managers flush (seconds). */
+      intervalSecs: Schema.optional(Positive),
+      /** Limits of each topology's metrics cache (container 0). */
+      cache: Schema.optional(Schema.Struct({
+        maxSeries: Schema.optional(Schema.Int.pipe(Schema.positive())),
+        maxMb: Schema.optional(Positive)
+      }))
+    }),
+    { default: () => ({}) }
+  ),
+  runtime: Schema.optionalWith(
+    Schema.Struct({
+      /** Several `heron-runtime` processes may serve this cluster: they elect a leader through the
+       * state manager (use ZooKeeper); only the leader supervises, all serve the Tracker. */
+      highAvailability: Schema.optionalWith(Schema.Boolean, { default: () => false })
+    }),
+    { default: () => ({ highAvailability: false }) }
+  ),
   topologyDefaults: Schema.optionalWith(
     Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) }),
     { default: () => ({}) }

@@ -28,6 +28,10 @@ export interface ResolvedCluster {
   readonly uploader: ResolvedPlugin<"uploader">
   readonly sinks: ReadonlyArray<ResolvedPlugin<"metrics-sink">>
   readonly packing: ClusterShape["packing"]
+  /** Metrics interval and metrics-cache limits (all optional). */
+  readonly metrics: ClusterShape["metrics"]
+  /** How the runtime serves the cluster (high availability). */
+  readonly runtime: ClusterShape["runtime"]
   readonly topologyDefaults: ClusterShape["topologyDefaults"]
   /** Values resolved from `env(...)`: never print them. */
   readonly secrets: ReadonlyArray<string>
@@ -57,6 +61,8 @@ export const describe = (c: ResolvedCluster): Effect.Effect<unknown> =>
       uploader: yield* describePlugin(c.uploader),
       sinks: yield* Effect.forEach(c.sinks, describePlugin),
       packing: c.packing,
+      metrics: c.metrics,
+      runtime: c.runtime,
       topologyDefaults: c.topologyDefaults
     }
     const parsed: unknown = JSON.parse(redactWith(c.secrets, JSON.stringify(plain)))

@@ -25,6 +25,15 @@ export interface ClusterInput {
     /** Per-container limits used by resource-compliant packing (cpu cores, ram/disk in bytes). */
     readonly containerLimits?: { readonly cpu?: number; readonly ram?: number; readonly disk?: number }
   }
+  /** Metrics: the reporting interval in seconds (a topology's `topology.metrics.interval.secs`
+   * wins) and the limits of each topology's metrics cache. */
+  readonly metrics?: {
+    readonly intervalSecs?: number
+    readonly cache?: { readonly maxSeries?: number; readonly maxMb?: number }
+  }
+  /** How `heron-runtime` serves the cluster. With `highAvailability`, several runtimes may run at
+   * once: they elect a leader through the state manager (ZooKeeper), which alone supervises. */
+  readonly runtime?: { readonly highAvailability?: boolean }
   /** Default topology config (`topology.*` keys), overridden by each topology and by the CLI. */
   readonly topologyDefaults?: Readonly<Record<string, string | number | boolean>>
 }

@@ -87,7 +87,10 @@ export const make = (config: Config) =>
         const dir = join(root, name)
         const failure = yield* SynchronizedRef.modifyEffect(state, (topologies) =>
           Effect.gen(function*() {
-            const current = HashMap.get(topologies, name)
+            const inMemory = HashMap.get(topologies, name)
+            // Not known in memory: adopt what another runtime recorded since this one started
+            // (a standby that has just become the leader), so that nothing runs twice.
+            const current = Option.isSome(inMemory) ? inMemory : yield* adoptRecorded(name, dir)
             const actions = yield* plan(current)
             const now = yield* Clock.currentTimeMillis
             const ref = Option.match(current, { onNone: () => topology, onSome: (t) => t.ref })
@@ -118,22 +121,22 @@ export const make = (config: Config) =>
         Effect.annotateLogs({ topology: topology.name })
       )
 
+    /** The containers recorded on disk for a topology this runtime does not know, adopted. */
+    const adoptRecorded = (name: string, dir: string) =>
+      Effect.gen(function*() {
+        const stored = yield* Store.read(dir).pipe(Effect.map(Option.filter((s) => s.topology.name === name)))
+        if (Option.isNone(stored)) return Option.none<State.Topology>()
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.logInfo(`local scheduler: adopted ${stored.value.containers.length} container(s) of ${name}`)
+        return Option.some<State.Topology>({
+          ref: stored.value.topology,
+          dir,
+          containers: stored.value.containers.map((c) => State.adopt(c, { backoffMs: monitor.backoffMs, now }))
+        })
+      })
+
     const notScheduled = (name: string) =>
       new LocalFailure({ message: `topology ${name} is not scheduled by this runtime`, retryable: false })
-
-    /** The containers of a topology: in memory, or else from its record on disk (e.g. a record
-     * that could not be adopted at start), so that `kill` still finds them. */
-    const known = (
-      name: string,
-      current: Option.Option<State.Topology>
-    ): Effect.Effect<ReadonlyArray<State.Container>, LocalFailure, FileSystem.FileSystem> =>
-      Option.isSome(current)
-        ? Effect.succeed(current.value.containers)
-        : Store.read(join(root, name)).pipe(Effect.map((stored) =>
-          Option.isSome(stored)
-            ? stored.value.containers.map((c) => State.adopt(c, { backoffMs: monitor.backoffMs, now: 0 }))
-            : []
-        ))
 
     const schedule = (request: LaunchRequest) =>
       transact("schedule", request.topology, (current) =>
@@ -157,7 +160,7 @@ export const make = (config: Config) =>
 
       kill: (topology) =>
         transact("kill", topology, (current) =>
-          known(topology.name, current).pipe(Effect.map((cs) => cs.map((c) => Stop({ current: c })))))
+          Effect.succeed(Option.match(current, { onNone: () => [], onSome: (t) => t.containers.map((c) => Stop({ current: c })) })))
           .pipe(Effect.withSpan("LocalScheduler.kill")),
 
       restart: (topology, container) =>
