@@ -6,6 +6,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import type { MetricsSinkService } from "./MetricsSink.js"
 import type { SchedulerService } from "./Scheduler.js"
 import type { StateManagerService } from "./StateManager.js"
+import type { TopologyCache } from "./tracker/TopologyCache.js"
 import type { UploaderService } from "./Uploader.js"
 
 export interface ClusterServices {
@@ -18,6 +19,9 @@ export interface ClusterServices {
   readonly sinks: ReadonlyArray<{ readonly name: string; readonly sink: MetricsSinkService }>
   /** The resolved definition with secrets redacted: safe to print or serve. */
   readonly redacted: unknown
+  /** The Tracker's watched view of the cluster's topologies (the runtime starts it); without it,
+   * the Tracker reads the state manager on every request. */
+  readonly topologies?: TopologyCache
 }
 
 export interface ClustersService {

@@ -12,6 +12,7 @@ import * as Redactor from "../Redactor.js"
 import { buildCluster } from "../runtime/buildCluster.js"
 import * as Supervisors from "../supervisor/Supervisors.js"
 import * as Logging from "../runtime/Logging.js"
+import * as TopologyCache from "../tracker/TopologyCache.js"
 import * as Tracker from "../tracker/Tracker.js"
 import { clusterDirs } from "./clusterDirs.js"
 import { printClusters } from "./describeClusters.js"
@@ -48,7 +49,9 @@ const serve = (names: ReadonlyArray<string>, portOverride: Option.Option<number>
     if (first === undefined) return yield* Effect.fail(new StartupError("no cluster given: use --cluster <name>"))
     const secrets = loaded.flatMap((c) => c.secrets)
     const redactor = Layer.effect(Redactor.Redactor, Effect.tap(Redactor.make, (r) => Effect.forEach(secrets, r.register)))
-    const clusters = Layer.scoped(Clusters.Clusters, Effect.map(Effect.forEach(loaded, buildCluster), Clusters.make))
+    // Each cluster with the Tracker's watched view of its topologies, for the runtime's lifetime.
+    const withCache = (c: Clusters.ClusterServices) => Effect.map(TopologyCache.make(c), (topologies) => ({ ...c, topologies }))
+    const clusters = Layer.scoped(Clusters.Clusters, Effect.map(Effect.forEach(loaded, (c) => Effect.flatMap(buildCluster(c), withCache)), Clusters.make))
     const server = Tracker.serve({ port: Option.getOrElse(portOverride, () => first.tracker.port), host: first.tracker.host })
     return yield* Effect.scoped(
       Effect.gen(function* () {

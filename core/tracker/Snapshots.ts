@@ -1,6 +1,6 @@
 /**
- * Reads topologies out of the clusters' state managers, for the Tracker's handlers. Nothing is
- * cached: every answer reflects the state manager at the time of the request.
+ * Reads topologies for the Tracker's handlers: from the cluster's watched cache (`TopologyCache`)
+ * when the runtime started one and it has the answer, else from the state manager directly.
  */
 import { Effect, Option } from "effect"
 import type { ClusterServices, ClustersService } from "../Clusters.js"
@@ -45,7 +45,12 @@ export const load = (cluster: ClusterServices, name: string): Effect.Effect<Opti
 }
 
 /** Every topology of one cluster, by name. */
-export const listCluster = (cluster: ClusterServices): Effect.Effect<ReadonlyArray<TopologySnapshot>, TrackerFailure> =>
+export const listCluster = (cluster: ClusterServices): Effect.Effect<ReadonlyArray<TopologySnapshot>, TrackerFailure> => {
+  const cached = cluster.topologies?.list() ?? Option.none()
+  return Option.isSome(cached) ? Effect.succeed(cached.value) : readCluster(cluster)
+}
+
+const readCluster = (cluster: ClusterServices): Effect.Effect<ReadonlyArray<TopologySnapshot>, TrackerFailure> =>
   cluster.stateManager.list("executionstate").pipe(
     Effect.mapError(stateFailure(cluster.name)),
     Effect.flatMap((names) => Effect.forEach(names, (n) => load(cluster, n), { concurrency: 8 })),
@@ -62,6 +67,16 @@ export const listAll = (
     (perCluster) => perCluster.flat()
   )
 
+/** Whether every node of a running topology is there. */
+const complete = (s: TopologySnapshot): boolean =>
+  s.topology !== undefined && s.packingPlan !== undefined && s.physicalPlan !== undefined && s.tmanager !== undefined && s.scheduler !== undefined
+
+/** One topology read directly. Listing first keeps names the store would reject (`../x`) an
+ * unknown topology, not a store error. */
+const read = (cluster: ClusterServices, name: string): Effect.Effect<Option.Option<TopologySnapshot>, TrackerFailure> =>
+  Effect.flatMap(Effect.mapError(cluster.stateManager.list("executionstate"), stateFailure(cluster.name)), (names) =>
+    names.includes(name) ? load(cluster, name) : Effect.succeedNone)
+
 /**
  * The topology a request names: cluster and name select it, environ (and role, when given) must
  * match its execution state. Fails with 404 `Unknown cluster: x` or `Unknown topology: c/r/e/t`.
@@ -73,10 +88,10 @@ export const find = (clusters: ClustersService, a: TopologyAddress): Effect.Effe
       onSome: Effect.succeed
     })
     const unknown = new TrackerFailure({ status: 404, message: `Unknown topology: ${formatAddress(a)}` })
-    // Listing first keeps names the store would reject (`../x`) an unknown topology, not a store error.
-    const names = yield* Effect.mapError(cluster.stateManager.list("executionstate"), stateFailure(cluster.name))
-    if (!names.includes(a.topology)) return yield* unknown
-    const found = yield* load(cluster, a.topology)
+    // A topology still coming up (no physical plan or locations yet) is read directly: its next
+    // node may be written already while the watch has not delivered it.
+    const cached = Option.filter(cluster.topologies?.get(a.topology) ?? Option.none(), complete)
+    const found = Option.isSome(cached) ? cached : yield* read(cluster, a.topology)
     if (Option.isNone(found)) return yield* unknown
     const es = found.value.executionState
     if (es.environ !== a.environ || (a.role !== undefined && es.role !== a.role)) return yield* unknown

@@ -140,10 +140,14 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
       return [...visible].sort()
     })
 
+    // The node's folder is created first (as for watchChildren), so that the node's creation shows
+    // by an fs event rather than by the next poll.
     const watch = (nodePath: string) =>
-      Effect.map(fileOf("watch", nodePath), (file) =>
-        watchNode({ fs, dir: path.dirname(file), name: path.basename(file), pollInterval, read: read(nodePath) })
-      ).pipe(Stream.unwrap)
+      Effect.flatMap(fileOf("watch", nodePath), (file) =>
+        fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
+          Effect.ignore,
+          Effect.as(watchNode({ fs, dir: path.dirname(file), name: path.basename(file), pollInterval, read: read(nodePath) }))
+        )).pipe(Stream.unwrap)
 
     // The folder is created first (an empty kind folder is an empty list), so that its first child
     // shows by an fs event rather than by the next poll.
