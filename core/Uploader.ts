@@ -11,9 +11,19 @@ export class UploadError extends Schema.TaggedError<UploadError>()("UploadError"
   message: Schema.String
 }) {}
 
+/** Options of one `upload`. */
+export interface UploadOptions {
+  /** Called as the package is sent, with the bytes sent so far and the package's size in bytes.
+   * Calls come in increasing order of `sentBytes`, the last one (when the upload succeeds) with
+   * `sentBytes === totalBytes`; how often depends on the plugin (per part, per chunk, or only at
+   * the end). Must not throw. */
+  readonly onProgress?: (sentBytes: number, totalBytes: number) => void
+}
+
 export interface UploaderService {
-  /** Uploads the package file at `localPath` for `topology` and returns the URI containers fetch. */
-  readonly upload: (topology: string, localPath: string) => Effect.Effect<string, UploadError>
+  /** Uploads the package file at `localPath` for `topology` and returns the URI containers fetch.
+   * `options.onProgress` reports progress (plugins that cannot report it may ignore it). */
+  readonly upload: (topology: string, localPath: string, options?: UploadOptions) => Effect.Effect<string, UploadError>
   /** Downloads what `upload` returned to `destination` (a file path), atomically. */
   readonly fetch: (uri: string, destination: string) => Effect.Effect<void, UploadError>
   /** Rolls back the last upload of `topology`: restores the previous package, or removes it when
