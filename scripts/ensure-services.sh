@@ -13,6 +13,9 @@ needed=(
   thrift-compiler thrift          # scribe sink: the Thrift IDL compiler (generated code is committed)
   netcat-openbsd nc               # readiness probes of the services
   zookeeper /usr/share/java/zookeeper.jar   # zookeeper state manager and HA tests: a real ZooKeeper 3.8
+  chromium chromium               # UI tests: Debian's Chromium driven by playwright-core
+  slurm-wlm slurmctld             # slurm scheduler tests: a real slurmctld + slurmd
+  munge munged                    # ... and the authentication Slurm needs
 )
 
 missing=()

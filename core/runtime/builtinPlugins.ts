@@ -8,7 +8,14 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = 
   "schedulers/local": () => import("../../plugins/schedulers/local/index.js"),
   "state-managers/localfs": () => import("../../plugins/state-managers/localfs/index.js"),
   "uploaders/localfs": () => import("../../plugins/uploaders/localfs/index.js"),
-  "sinks/file": () => import("../../plugins/sinks/file/index.js")
+  "state-managers/zookeeper": () => import("../../plugins/state-managers/zookeeper/index.js"),
+  "uploaders/s3": () => import("../../plugins/uploaders/s3/index.js"),
+  "uploaders/hdfs": () => import("../../plugins/uploaders/hdfs/index.js"),
+  "sinks/file": () => import("../../plugins/sinks/file/index.js"),
+  "sinks/graphite": () => import("../../plugins/sinks/graphite/index.js"),
+  "sinks/statsd": () => import("../../plugins/sinks/statsd/index.js"),
+  "sinks/scribe": () => import("../../plugins/sinks/scribe/index.js"),
+  "sinks/prometheus": () => import("../../plugins/sinks/prometheus/index.js")
 }
 
 /** The built-in folder of a plugin module's URL (`.../dist/plugins/<folder>/index.js`), if it is one. */
