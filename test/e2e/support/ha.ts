@@ -24,7 +24,27 @@ const containerPids = async (base: string, cluster: string, topology: string): P
 
 const said = (r: Running, text: string) => logLines(r).some((l) => typeof l["message"] === "string" && l["message"].startsWith(text))
 
+/** Kills the process groups of containers a failed run may have left behind. */
+const killGroups = (pids: Iterable<number>) => {
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, "SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export const haScenario = async (c: HaCase): Promise<void> => {
+  const seen = new Set<number>()
+  try {
+    await scenario(c, seen)
+  } finally {
+    killGroups(seen)
+  }
+}
+
+const scenario = async (c: HaCase, seen: Set<number>): Promise<void> => {
   const runtime = () => start("heron-runtime", ["--cluster", c.cluster, "--clusters-dir", c.clustersDir, "--port", "0"], c.env)
   const leader = runtime()
   await trackerUrl(leader)
@@ -40,6 +60,7 @@ export const haScenario = async (c: HaCase): Promise<void> => {
   const topologies = await getJson(`${standbyBase}/topologies?cluster=${c.cluster}`)
   expect(JSON.stringify(topologies)).toContain('"ha"')
   const before = await containerPids(await trackerUrl(leader), c.cluster, "ha")
+  for (const pid of before.values()) seen.add(pid)
   expect([...before.keys()].sort()).toEqual([0, 1])
 
   const killedAt = Date.now()
@@ -52,6 +73,7 @@ export const haScenario = async (c: HaCase): Promise<void> => {
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
     adopted = await containerPids(standbyBase, c.cluster, "ha")
+    for (const pid of adopted.values()) seen.add(pid)
     if (adopted.size === before.size) break
     await new Promise((r) => setTimeout(r, 200))
   }
