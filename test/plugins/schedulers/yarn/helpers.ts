@@ -1,0 +1,52 @@
+/** Shared helpers of the yarn scheduler tests: requests, the scheduler built as the host builds it. */
+import { NodeContext } from "@effect/platform-node"
+import { Context, Effect, Layer, Logger, Schema, type Scope } from "effect"
+import { fileURLToPath } from "node:url"
+import { type PluginError, PluginHost } from "../../../../core/Plugin.js"
+import { ContainerLaunch, LaunchRequest, Scheduler, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
+import { PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
+import { type Config, definition } from "../../../../plugins/schedulers/yarn/index.js"
+
+export const probe = fileURLToPath(new URL("./fixtures/probe.mjs", import.meta.url))
+
+const GiB = 1024 * 1024 * 1024
+
+export const topologyRef = (name: string, role = "alice") =>
+  new TopologyRef({ cluster: "yarn-test", role, environ: "prod", name, id: `${name}-id` })
+
+/** A request for containers `indexes`, each running the probe with `--container <i>`. */
+export const request = (
+  name: string,
+  indexes: ReadonlyArray<number>,
+  o: { readonly env?: (i: number) => Record<string, string>; readonly ramGiB?: number; readonly role?: string } = {}
+) =>
+  new LaunchRequest({
+    topology: topologyRef(name, o.role),
+    packingPlan: new PackingPlan({ id: `${name}-id`, containers: [] }),
+    packageUri: `hdfs://nn:8020/heron/${name}/topology.tar.gz`,
+    containers: indexes.map((index) =>
+      new ContainerLaunch({
+        index,
+        resources: new Resources({ cpu: index === 0 ? 1 : 2, ram: (o.ramGiB ?? 1) * GiB, disk: GiB }),
+        argv: [process.execPath, probe, "--container", String(index)],
+        env: o.env?.(index) ?? { HERON_HOME: "/var/lib/heron", HERON_CONTAINER_PLAN: `plan-${index}` }
+      })
+    )
+  })
+
+/** Fast polling, so that tests wait for the double's steps, not for default delays. */
+export const fast = { pollIntervalMs: 5, submitTimeoutMs: 5000, killTimeoutMs: 5000, requestTimeoutMs: 5000 }
+
+/** The scheduler from `options`, decoded through the plugin's schema, alive for the scope. */
+export const scheduler = (options: typeof Config.Encoded): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const config = Schema.decodeUnknownSync(definition.config)({ ...fast, ...options })
+    const host = Layer.mergeAll(Layer.succeed(PluginHost, { cluster: "yarn-test", home: "/nonexistent" }), NodeContext.layer)
+    return Context.get(yield* Layer.build(definition.layer(config).pipe(Layer.provide(host))), Scheduler)
+  })
+
+/** Runs `self` with every log line collected in `lines` (message and annotations, as text). */
+export const collectingLogs = (lines: Array<string>) =>
+  Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, message }) => {
+    lines.push(`${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
+  }))
