@@ -10,6 +10,7 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = 
   "schedulers/aurora": () => import("../../plugins/schedulers/aurora/index.js"),
   "state-managers/localfs": () => import("../../plugins/state-managers/localfs/index.js"),
   "uploaders/localfs": () => import("../../plugins/uploaders/localfs/index.js"),
+  "state-managers/zookeeper": () => import("../../plugins/state-managers/zookeeper/index.js"),
   "uploaders/s3": () => import("../../plugins/uploaders/s3/index.js"),
   "uploaders/hdfs": () => import("../../plugins/uploaders/hdfs/index.js"),
   "sinks/file": () => import("../../plugins/sinks/file/index.js"),

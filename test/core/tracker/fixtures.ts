@@ -82,7 +82,7 @@ export const wcPhysical = new PhysicalPlan({
   )
 })
 
-const execution = (topologyName: string, cluster: string, role: string, environ: string) =>
+export const execution = (topologyName: string, cluster: string, role: string, environ: string) =>
   new ExecutionState({
     topologyName, topologyId: `${topologyName}-6b1f`, cluster, role, environ,
     submissionTime: 1700000000, submissionUser: role, packageUri: `file:///tmp/heron/${topologyName}.tar.gz`,
