@@ -1,7 +1,8 @@
 /**
  * A real ZooKeeper 3.8 server for tests: its own temp data directory and free port, started as
  * `java -cp /usr/share/java/zookeeper.jar org.apache.zookeeper.server.ZooKeeperServerMain zoo.cfg`
- * and stopped by its pid (never by name). Ready when it answers `ruok` with `imok`. It can be
+ * and stopped by its pid (never by name). Ready when it answers `ruok` with `imok` and `srvr` with
+ * its mode (it answers `imok` a moment before it serves requests). It can be
  * stopped and started again on the same port and data directory (the way to test reconnection).
  * See ../shared/BACKENDS.md for the recipe.
  *
@@ -59,7 +60,7 @@ export interface ZooKeeperServer {
   readonly dataDir: string
   /** Stops the server (SIGTERM, SIGKILL after 10 s) and waits until it has exited. */
   readonly stop: Effect.Effect<void>
-  /** Starts it again on the same port and data, once it answers `ruok`. A no-op when running. */
+  /** Starts it again on the same port and data; returns once it serves. A no-op when running. */
   readonly start: Effect.Effect<void, ZooKeeperError>
   /** `stop` then `start`. */
   readonly restart: Effect.Effect<void, ZooKeeperError>
@@ -146,9 +147,10 @@ export const startZooKeeper = (options: ZooKeeperOptions = {}): Effect.Effect<Zo
       const keep = (d: Buffer) => (output = (output + d.toString()).slice(-64_000))
       c.stdout?.on("data", keep)
       c.stderr?.on("data", keep)
-      yield* fourLetter("ruok").pipe(
+      // `ruok` says `imok` as soon as the port is open; `srvr` tells when it serves requests.
+      yield* Effect.zipRight(fourLetter("ruok"), fourLetter("srvr"), { concurrent: false }).pipe(
         Effect.filterOrFail(
-          (answer) => answer === "imok" && child === c && c.exitCode === null,
+          (answer) => answer.includes("Mode:") && child === c && c.exitCode === null,
           () => new ZooKeeperError({ message: `ZooKeeper on 127.0.0.1:${port} is not ready yet; output:\n${output}` })
         ),
         Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("30 seconds"))),

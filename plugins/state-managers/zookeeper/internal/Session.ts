@@ -13,6 +13,7 @@
  *   generation.
  */
 import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Queue, Redacted, Ref, type Scope, Stream, SubscriptionRef } from "effect"
+import { Socket } from "node:net"
 import { createClient, State, type Client } from "node-zookeeper-client"
 import { StateError } from "../../../../core/StateManager.js"
 import { Codes, describeFailure, isRetryable, ZkFailure } from "./Zk.js"
@@ -77,6 +78,15 @@ interface ClientEvent {
   readonly generation: number
   readonly client: Client
   readonly state: State
+}
+
+/** The client library's socket while it is in the ZooKeeper handshake with TCP up, if it is:
+ * read from its internals (`connectionManager.state` 1 = CONNECTING), for the watchdog below. */
+const handshakeSocket = (client: Client): Socket | undefined => {
+  const manager: unknown = Reflect.get(client, "connectionManager")
+  if (typeof manager !== "object" || manager === null) return undefined
+  const socket: unknown = Reflect.get(manager, "socket")
+  return Reflect.get(manager, "state") === 1 && socket instanceof Socket && socket.readyState === "open" ? socket : undefined
 }
 
 /** What a `StateError` says about a failure, with a hint for the codes people meet. */
@@ -240,6 +250,28 @@ export const make = (options: SessionOptions): Effect.Effect<Session, ConnectErr
           after = conn.epoch
         }
       })
+
+    // A handshake the server never answers (seen from a server still starting up: it takes the
+    // connection but drops the request) would leave the client library waiting for good, as it
+    // stops its connect timer once TCP is up. While not connected, a socket found open and still
+    // in the handshake at two checks in a row is closed, which makes the library try again.
+    const stuckAfter = Duration.millis(Math.max(1000, Math.min(Duration.toMillis(options.sessionTimeout) / 3, 5000)))
+    const notConnected = (s: SessionState) => Option.isNone(s.connected) && Option.isNone(s.fatal)
+    const watchdog = Effect.gen(function* () {
+      yield* state.changes.pipe(Stream.filter(notConnected), Stream.runHead)
+      let seen: Socket | undefined
+      for (;;) {
+        const back = yield* state.changes.pipe(Stream.filter((s) => !notConnected(s)), Stream.runHead, Effect.timeout(stuckAfter), Effect.option)
+        if (Option.isSome(back)) return
+        const socket = handshakeSocket(yield* Ref.get(current))
+        if (socket !== undefined && socket === seen) {
+          yield* Effect.logDebug(`zookeeper: no answer to the handshake with ${options.connectionString} for ${Duration.format(stuckAfter)}; reconnecting`)
+          yield* Effect.sync(() => socket.destroy())
+          seen = undefined
+        } else seen = socket
+      }
+    })
+    yield* watchdog.pipe(Effect.forever, Effect.forkScoped)
 
     const first = yield* connectedAfter(0).pipe(
       Effect.timeoutFail({

@@ -124,10 +124,6 @@ export const replace = (client: Client, zkPath: string, version: number, data: U
         .create(zkPath, Buffer.from(data), aclsOf(acl), modeOf(mode))
         .commit((e) => done(e, undefined)))
 
-/** The node's ACL. */
-export const getACL = (client: Client, zkPath: string) =>
-  request<ReadonlyArray<ACL>>(zkPath, (done) => client.getACL(zkPath, (e, acls) => done(e, acls ?? [])))
-
 /** Whether the node is an ephemeral node of the session `sessionId` (hex). */
 export const ownedBy = (stat: Stat, sessionId: string): boolean => stat.ephemeralOwner.toString("hex") === sessionId
 

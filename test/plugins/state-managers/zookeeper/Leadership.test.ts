@@ -87,5 +87,22 @@ describe.skipIf(skipWithoutZooKeeper())("ZkStore.leadership", () => {
         yield* Fiber.interrupt(b.fiber)
         expect(yield* a.next).toBe(true)
       }))
+
+    it.scoped("a leader cut off from ZooKeeper for longer than half its session steps down, and leads again once back", () =>
+      Effect.gen(function* () {
+        const zk = yield* TestZooKeeper
+        const root = freshRoot()
+        // Step-down bound: half the 4 s session (the operation bound being longer).
+        const store = yield* openStore(root, { sessionTimeout: "4 seconds", operationTimeout: "30 seconds" })
+        const a = yield* collect(store.leadership(ELECTION), "60 seconds")
+        expect(yield* a.next).toBe(true)
+        yield* zk.stop
+        const stoppedAt = Date.now()
+        expect(yield* a.next).toBe(false)
+        expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1800)
+        yield* zk.start
+        // Back (in the same session, or a new one if it expired meanwhile): the only candidate leads.
+        expect(yield* a.next).toBe(true)
+      }), { timeout: 120_000 })
   })
 })

@@ -1,7 +1,9 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option, Schedule, Stream } from "effect"
+import { connect, createServer, type Server, type Socket } from "node:net"
+import * as ZkStore from "../../../../plugins/state-managers/zookeeper/ZkStore.js"
 import { skipWithoutZooKeeper } from "../../../support/services/zookeeper.js"
-import { childrenOf, collect, eventually, expireSession, freshRoot, openStore, rawClient, readText, statOf, TestZooKeeper, text, zkLayer } from "./helpers.js"
+import { childrenWith, collect, eventually, expireSession, freshRoot, openStore, rawClient, readText, statOf, TestZooKeeper, text, zkLayer } from "./helpers.js"
 
 const decoder = new TextDecoder()
 const asText = Option.map((b: Uint8Array) => decoder.decode(b))
@@ -123,8 +125,9 @@ describe.skipIf(skipWithoutZooKeeper())("zookeeper: surviving connection loss an
         })))
         yield* Deferred.await(locked)
         const waiting = yield* Effect.fork(Effect.scoped(waiter.lock(lock, "60 seconds")))
+        const observer = yield* rawClient((yield* TestZooKeeper).connectionString)
         const inLine = (n: number, unlike: ReadonlyArray<string> = []) =>
-          eventually(() => `${n} in line`, Effect.map(childrenOf(`${root}${lock}`), (names) =>
+          eventually(() => `${n} in line`, Effect.map(childrenWith(observer, `${root}${lock}`), (names) =>
             names.length === n && !names.every((x) => unlike.includes(x)) ? Option.some(names) : Option.none()))
         const before = yield* inLine(2)
 
@@ -137,5 +140,40 @@ describe.skipIf(skipWithoutZooKeeper())("zookeeper: surviving connection loss an
         yield* Fiber.join(held)
         yield* Fiber.join(waiting)
       }), { timeout: 90_000 })
+
+    it.scoped("abandons a handshake the server never answers and connects on the next try", () =>
+      Effect.gen(function* () {
+        const zk = yield* TestZooKeeper
+        // A proxy that swallows the first connection (what a server still starting up may do) and
+        // passes the next ones through to the real server.
+        const proxy = yield* Effect.acquireRelease(
+          Effect.async<{ readonly server: Server; readonly port: number }>((resume) => {
+            let accepted = 0
+            const sockets: Array<Socket> = []
+            const server = createServer((client) => {
+              sockets.push(client)
+              client.on("error", () => undefined)
+              if (accepted++ === 0) return client.on("data", () => undefined)
+              const upstream = connect(zk.port, "127.0.0.1")
+              sockets.push(upstream)
+              upstream.on("error", () => client.destroy())
+              client.pipe(upstream).pipe(client)
+            })
+            server.on("close", () => sockets.forEach((s) => s.destroy()))
+            server.listen(0, "127.0.0.1", () => {
+              const address = server.address()
+              resume(Effect.succeed({ server, port: typeof address === "object" && address !== null ? address.port : 0 }))
+            })
+          }),
+          ({ server }) => Effect.sync(() => server.close())
+        )
+        const started = Date.now()
+        const store = yield* ZkStore.make({ connectionString: `127.0.0.1:${proxy.port}`, root: freshRoot(), sessionTimeout: "2 seconds", operationTimeout: "20 seconds" })
+        // The swallowed handshake was given up after a second or two, not after the 20 s bound.
+        expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+        expect(Date.now() - started).toBeLessThan(15_000)
+        yield* store.write("/topologies/wc", text("through the proxy"), { ephemeral: false })
+        expect(yield* readText(store, "/topologies/wc")).toEqual(Option.some("through the proxy"))
+      }), { timeout: 60_000 })
   })
 })

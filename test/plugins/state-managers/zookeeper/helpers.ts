@@ -52,10 +52,14 @@ export const statOf = (client: Client, path: string): Effect.Effect<Option.Optio
 export const childrenOf = (zkPath: string) =>
   Effect.gen(function* () {
     const zk = yield* TestZooKeeper
-    const raw = yield* rawClient(zk.connectionString)
-    return yield* Effect.async<ReadonlyArray<string>>((resume) =>
-      raw.getChildren(zkPath, (e, names) => resume(Effect.succeed(e ? [] : [...names].sort()))))
+    return yield* childrenWith(yield* rawClient(zk.connectionString), zkPath)
   }).pipe(Effect.scoped)
+
+/** The children of a znode through `client` (none when absent): for polling, where a client per
+ * probe would open and close a session every few milliseconds. */
+export const childrenWith = (client: Client, zkPath: string): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.async<ReadonlyArray<string>>((resume) =>
+    client.getChildren(zkPath, (e, names) => resume(Effect.succeed(e ? [] : [...names].sort()))))
 
 /** `getData` of a raw client as text, or `None` when absent. */
 export const textOf = (client: Client, path: string): Effect.Effect<Option.Option<string>, Error> =>
