@@ -7,6 +7,8 @@
  *   npm run bench -- --smoke           # ~25 s: one topology, tiny windows; checks the harness only
  *   npm run bench -- --json [file]     # also write the results (default bench-results.json)
  *   npm run bench -- --no-build        # use dist/ as it is
+ *   npm run bench -- --only cAmo,cAlo  # only these phases (baseline, wire, bAmo, bAlo, cAmo, half,
+ *                                      # stall, cAlo, idle); the others show as skipped
  *
  * It builds dist/, runs the in-process baseline and the loopback TCP pairs in helper processes,
  * then starts a real `heron-runtime --cluster local` (127.0.0.1, temporary HERON_HOME) and submits
@@ -36,7 +38,7 @@ const baselineChild = join(root, "bench/internal/baseline-child.ts")
 
 const argv = process.argv.slice(2)
 if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write("usage: npm run bench -- [--quick | --smoke] [--json [file]] [--no-build]\n")
+  process.stdout.write("usage: npm run bench -- [--quick | --smoke] [--json [file]] [--no-build] [--only phase,...]\n")
   process.exit(0)
 }
 const mode = argv.includes("--smoke") ? "smoke" : argv.includes("--quick") ? "quick" : "full"
@@ -55,8 +57,25 @@ const T = {
   quick: { baseWarm: 300, base: 1000, wireWarm: 300, wire: 1000, wireRounds: 1, warm: 2000, window: 3000, settle: 1500, settleMax: 10_000, stall: 10_000, idle: 1500, versions: 1 },
   smoke: { baseWarm: 100, base: 300, wireWarm: 100, wire: 300, wireRounds: 1, warm: 500, window: 1000, settle: 500, settleMax: 3000, stall: 1000, idle: 500, versions: 1 }
 }[mode]
-/** Phases the smoke run leaves out (one topology only). */
-const skipped = mode === "smoke" ? ["bAmo", "bAlo", "cAlo", "idle"] : []
+const PHASES = ["baseline", "wire", "bAmo", "bAlo", "cAmo", "half", "stall", "cAlo", "idle"]
+/** `--only a,b`: the phases to run (the runtime and the CLI start-up always run). */
+const only = ((): ReadonlyArray<string> | undefined => {
+  const at = argv.indexOf("--only")
+  if (at < 0) return undefined
+  const list = argv[at + 1] ?? ""
+  const names = list.split(",").filter((n) => n !== "")
+  if (names.length === 0 || names.some((n) => !PHASES.includes(n))) {
+    process.stderr.write(`--only takes phases among ${PHASES.join(", ")}; got "${list}"\n`)
+    process.exit(2)
+  }
+  // half and stall run inside cAmo's topology.
+  return names.includes("half") || names.includes("stall") ? [...names, "cAmo"] : names
+})()
+/** Phases left out: the smoke run keeps one topology only; `--only` keeps what it names. */
+const skipped = [
+  ...(mode === "smoke" ? ["bAmo", "bAlo", "cAlo", "idle"] : []),
+  ...(only === undefined ? [] : PHASES.filter((p) => !only.includes(p)))
+]
 
 const t0 = Date.now()
 const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`)
@@ -122,9 +141,11 @@ const onTopology = async (name: string, containers: number, reliable: boolean, m
 
 const main = async () => {
   if (!argv.includes("--no-build")) {
-    log("building dist/ (tsc -p tsconfig.build.json)")
+    log("building dist/ (tsc -p tsconfig.build.json, then the bundled executor)")
     const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" })
     if (r.status !== 0) log(`tsc reported problems (dist/ was still emitted):\n${r.stdout.slice(0, 2000)}`)
+    const b = spawnSync(process.execPath, [join(root, "scripts/bundle-executor.mjs")], { cwd: root, encoding: "utf8" })
+    if (b.status !== 0) throw new Error(`bundling the executor failed:\n${b.stderr.slice(0, 2000)}`)
   }
 
   await phase("baseline", "(a) in-process baseline", async () => {

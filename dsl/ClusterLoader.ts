@@ -133,9 +133,15 @@ export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) 
   Effect.gen(function* () {
     const path = yield* Path.Path
     const layered = yield* loadLayered(path.resolve(file), dirs, [])
-    const secrets: Array<string> = []
+    // The API server's tokens stay with the runtime; every other secret travels to the containers.
+    const { api, ...rest } = layered as { readonly api?: unknown }
+    const containerSecrets: Array<string> = []
+    const apiSecrets: Array<string> = []
     const issues: Array<ClusterIssue> = []
-    const raw = yield* resolveSecrets(layered, "", secrets, issues)
+    const resolvedRest = yield* resolveSecrets(rest, "", containerSecrets, issues)
+    const resolvedApi = api === undefined ? undefined : yield* resolveSecrets(api, "api", apiSecrets, issues)
+    const raw = resolvedApi === undefined ? resolvedRest : { ...(resolvedRest as Record<string, unknown>), api: resolvedApi }
+    const secrets = [...containerSecrets, ...apiSecrets]
     const refuse = () => Effect.fail(new ClusterError({
       file,
       issues: issues.map((i) => new ClusterIssue({ path: i.path, message: redactWith(secrets, i.message) }))
@@ -171,7 +177,10 @@ export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) 
       metrics: shape.metrics,
       runtime: shape.runtime,
       topologyDefaults: shape.topologyDefaults,
-      secrets
+      api: shape.api,
+      // Tokens written in the file itself are secrets too: never printed nor logged.
+      secrets: [...secrets, ...Object.values(shape.api.tokens)],
+      containerSecrets
     }
     return cluster
   })

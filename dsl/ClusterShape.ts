@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { isPluginChoice } from "../core/Plugin.js"
+import { ApiTokens } from "../core/api/ApiTokens.js"
 
 const Plugin = Schema.declare(isPluginChoice, {
   identifier: "plugin",
@@ -65,6 +66,11 @@ export const ClusterShape = Schema.Struct({
   topologyDefaults: Schema.optionalWith(
     Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) }),
     { default: () => ({}) }
+  ),
+  /** The runtime's API server (`/api/v1/topologies/...`): bearer tokens per role. */
+  api: Schema.optionalWith(
+    Schema.Struct({ tokens: Schema.optionalWith(ApiTokens, { default: () => ({}) }) }),
+    { default: () => ({ tokens: {} }) }
   )
 })
 export type ClusterShape = typeof ClusterShape.Type

@@ -33,8 +33,12 @@ export interface ResolvedCluster {
   /** How the runtime serves the cluster (high availability). */
   readonly runtime: ClusterShape["runtime"]
   readonly topologyDefaults: ClusterShape["topologyDefaults"]
+  /** The API server's bearer tokens, role → token (also in `secrets`). */
+  readonly api: ClusterShape["api"]
   /** Values resolved from `env(...)`: never print them. */
   readonly secrets: ReadonlyArray<string>
+  /** The secrets the containers need: those outside `api` (the tokens stay with the runtime). */
+  readonly containerSecrets: ReadonlyArray<string>
 }
 
 const describePlugin = <K extends PluginKind>(p: ResolvedPlugin<K>) =>
@@ -63,7 +67,8 @@ export const describe = (c: ResolvedCluster): Effect.Effect<unknown> =>
       packing: c.packing,
       metrics: c.metrics,
       runtime: c.runtime,
-      topologyDefaults: c.topologyDefaults
+      topologyDefaults: c.topologyDefaults,
+      api: c.api
     }
     const parsed: unknown = JSON.parse(redactWith(c.secrets, JSON.stringify(plain)))
     return parsed

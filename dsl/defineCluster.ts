@@ -36,6 +36,10 @@ export interface ClusterInput {
   readonly runtime?: { readonly highAvailability?: boolean }
   /** Default topology config (`topology.*` keys), overridden by each topology and by the CLI. */
   readonly topologyDefaults?: Readonly<Record<string, string | number | boolean>>
+  /** The runtime's API server (`heron --service-url`): bearer tokens per role, as a record or as
+   * the text `role:token,role:token` (e.g. `env("HERON_API_TOKENS")`). A token acts for its role
+   * only. With no token here nor an access token, only a runtime on 127.0.0.1 serves the API. */
+  readonly api?: { readonly tokens?: Readonly<Record<string, string>> | string }
 }
 
 /** Declares a cluster. Returns its argument: the value of this function is its types (and an

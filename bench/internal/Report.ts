@@ -46,7 +46,7 @@ export const rows = (res: Results): Array<Row> => {
     const error = keys.map((k) => res.errors[k]).find((e) => e !== undefined)
     out.push(row({
       id, metric, measured: skipped ? "skipped" : "error", measuredValue: undefined, baseline: "—", target,
-      outcome: skipped || target === "—" ? "info" : "FAIL", note: skipped ? `not run with --${res.mode}` : (error ?? "not measured").slice(0, 140)
+      outcome: skipped || target === "—" ? "info" : "FAIL", note: skipped ? `not run (--${res.mode === "smoke" ? "smoke" : "only"})` : (error ?? "not measured").slice(0, 140)
     }))
   }
   const b = res.baseline

@@ -12,6 +12,7 @@ import { printClusters } from "./describeClusters.js"
 import { VERSION } from "../version.js"
 import { activate, deactivate, kill, restart, update } from "./heron/Commands.js"
 import { submit } from "./heron/SubmitCommand.js"
+import { explorer } from "./heron/explorer/Explorer.js"
 
 const clustersDir = Options.directory("clusters-dir").pipe(Options.optional, Options.withDescription("folder of cluster files"))
 const json = Options.boolean("json").pipe(Options.withDescription("JSON output"))
@@ -36,4 +37,4 @@ const version = Command.make("version", {}, () => Console.log(`heron-runtime ${V
   Command.withDescription("print the version")
 )
 
-export const command = Command.make("heron").pipe(Command.withSubcommands([submit, kill, activate, deactivate, restart, update, config, version]))
+export const command = Command.make("heron").pipe(Command.withSubcommands([submit, kill, activate, deactivate, restart, update, config, version, explorer]))

@@ -64,7 +64,9 @@ const runContainer = (c: ClusterSpec.ContainerCluster, a: ExecutorArgs) =>
     const host = yield* Config.string("HERON_HOST").pipe(Config.withDefault("127.0.0.1"))
     const listenHost = host === "127.0.0.1" || host === "localhost" ? host : "0.0.0.0"
     if (a.container === 0) {
-      return yield* TManager.run({ topologyName: a.topology, topologyId: topology.id, host, listenHost, stateManager, topology, packing })
+      return yield* TManager.run({
+        topologyName: a.topology, topologyId: topology.id, host, listenHost, stateManager, topology, packing, metricsCache: c.metrics.cache
+      })
     }
     const containerPlan = packing.containers.find((p) => p.id === a.container)
     if (containerPlan === undefined) {
@@ -85,6 +87,7 @@ const runContainer = (c: ClusterSpec.ContainerCluster, a: ExecutorArgs) =>
     const sinks = yield* Effect.forEach(c.sinks, (s) =>
       Effect.map(buildPlugin(c, s), (ctx) => ({ name: pluginLabel(s.definition), sink: Context.get(ctx, MetricsSink) })))
     return yield* StreamManager.run({
+      metricsIntervalSecs: c.metrics.intervalSecs,
       cluster: c.name,
       topologyName: a.topology,
       topologyId: topology.id,

@@ -33,6 +33,8 @@ export interface InstanceWorkers {
   readonly throttle: (on: boolean) => void
   /** How many times each instance was restarted. */
   readonly restarts: () => ReadonlyMap<string, number>
+  /** The worker thread running an instance now (`undefined` while it restarts), for the shell. */
+  readonly thread: (instanceId: string) => Worker | undefined
 }
 
 const workerUrl = new URL("./instance-worker.js", import.meta.url)
@@ -72,7 +74,7 @@ export const start = (o: {
           const exited = yield* Deferred.make<number>()
           const data: WorkerData = { module: o.module, component: spec.component, taskId: spec.taskId, componentIndex: spec.componentIndex }
           const worker = new Worker(workerUrl, { workerData: data, stdout: false, stderr: false })
-          worker.on("message", (m: unknown) => {
+          const onMessage = (m: unknown): void => {
             // A received batch has its own ArrayBuffer (transferred or copied by postMessage).
             if (m instanceof Uint8Array) return o.plane.fromInstance(Buffer.from(m.buffer, m.byteOffset, m.byteLength), true)
             if (!isFromWorker(m)) return
@@ -100,6 +102,11 @@ export const start = (o: {
               case "stopped":
                 return
             }
+          }
+          // What the instance sent in one turn comes as one array (MessageBatcher.ts), in order.
+          worker.on("message", (m: unknown) => {
+            if (!Array.isArray(m)) return onMessage(m)
+            for (const x of m) onMessage(x)
           })
           worker.on("error", (e) => o.events.exception(spec, { message: `${e.name}: ${e.message}`, stack: e.stack ?? e.message }, true))
           worker.on("exit", (code) => {
@@ -150,6 +157,10 @@ export const start = (o: {
         throttled = on
         for (const w of live.values()) post(w, { t: "throttle", on })
       },
-      restarts: () => restarts
+      restarts: () => restarts,
+      thread: (instanceId) => {
+        const spec = o.instances.find((s) => s.instanceId === instanceId)
+        return spec === undefined ? undefined : live.get(spec.taskId)
+      }
     }
   })

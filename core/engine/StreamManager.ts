@@ -25,6 +25,7 @@ import { PeerClient } from "./internal/PeerClient.js"
 import { connectTManager } from "./internal/TManagerClient.js"
 import type { PlanMessage } from "./internal/WorkerProtocol.js"
 import * as MetricsManager from "./MetricsManager.js"
+import * as Shell from "./shell/Shell.js"
 import { stmgrMetrics, watermarksOf } from "./internal/StmgrConfig.js"
 
 /** What a stream manager needs: its container, addresses, services and the topology. */
@@ -44,6 +45,8 @@ export interface StreamManagerOptions {
   readonly containerPlan: ContainerPlan
   /** The topology's config at start-up (watermarks, timeouts, metrics interval). */
   readonly config: Readonly<Record<string, string>>
+  /** The cluster's metrics interval (`metrics.intervalSecs`); the topology's own setting wins. */
+  readonly metricsIntervalSecs?: number | undefined
 }
 
 const numberConfig = (config: Readonly<Record<string, string>>, key: string, fallback: number): number => {
@@ -84,8 +87,10 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
     yield* Effect.logInfo(`${stmgrId(self)} listening on ${address} with ${o.containerPlan.instances.length} instance(s)`)
 
     const metrics = yield* MetricsManager.make({
-      sinks: o.sinks, cluster: o.cluster, topologyName: o.topologyName, topologyId: o.topologyId, container: self, address
+      sinks: o.sinks, cluster: o.cluster, topologyName: o.topologyName, topologyId: o.topologyId, container: self, address,
+      stateManager: o.stateManager
     })
+    const intervalSecs = MetricsManager.effectiveIntervalSecs(o.config, o.metricsIntervalSecs)
     const specs = o.containerPlan.instances.map((i) => ({
       instanceId: instanceId(self, i.componentName, i.taskId),
       component: i.componentName,
@@ -99,7 +104,7 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
       events: {
         metrics: (spec, m) => metrics.instance(spec.component, spec.instanceId, m),
         exception: (spec, report, fatal) => {
-          metrics.exception(spec.instanceId, report)
+          metrics.exception(spec.component, spec.instanceId, report)
           runFork(fatal
             ? Effect.logError(`instance ${spec.instanceId} failed: ${report.stack}`)
             : Effect.logWarning(`instance ${spec.instanceId} reported: ${report.message}`))
@@ -107,10 +112,13 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
       }
     })
     throttle = workers.throttle
+    const shell = yield* Shell.serve({
+      container: self, role: "stream manager", cwd: o.cwd, listenHost: o.listenHost,
+      instances: specs.map((s) => ({ ...s, worker: () => workers.thread(s.instanceId) }))
+    })
 
     // Roots past the message timeout fail; the sweep is cheap (stops at the first live root).
     yield* Effect.sync(() => plane.expire()).pipe(Effect.repeat(Schedule.spaced(Duration.millis(250))), Effect.forkScoped)
-    const intervalSecs = numberConfig(o.config, configKeys.metricsIntervalSecs, 60)
     yield* Effect.sync(() => metrics.stmgr(stmgrMetrics(plane))).pipe(
       Effect.repeat(Schedule.spaced(Duration.seconds(Math.max(0.1, intervalSecs)))),
       Effect.delay(Duration.seconds(Math.max(0.1, intervalSecs))),
@@ -158,7 +166,7 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
           containers,
           self,
           active,
-          config: { ...plan.topology.config, ...components.get(spec.component) },
+          config: { ...plan.topology.config, [configKeys.metricsIntervalSecs]: String(intervalSecs), ...components.get(spec.component) },
           topologyId: plan.topology.id
         }))
         const summary = `${plan.stmgrs.map((s) => `${s.id}@${s.host}:${s.dataPort}`).join(" ")} ${plan.topology.state}`
@@ -174,6 +182,8 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
       dataPort: port,
       pid: process.pid,
       cwd: o.cwd,
+      shellPort: shell.port,
+      logFiles: shell.logFiles,
       instances: o.containerPlan.instances.map((i) => new Control.RegisteredInstance({
         taskId: i.taskId, componentName: i.componentName, componentIndex: i.componentIndex
       }))

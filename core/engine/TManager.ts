@@ -16,6 +16,8 @@ import type { StateManagerService } from "../StateManager.js"
 import { assemble, matchesPacking, stmgrId } from "./internal/Assemble.js"
 import * as Control from "./internal/Control.js"
 import { listen } from "./internal/Net.js"
+import * as MetricsCache from "./metricscache/MetricsCache.js"
+import * as Shell from "./shell/Shell.js"
 
 /** What the TManager needs: who it is, where it listens, and the state it starts from. */
 export interface TManagerOptions {
@@ -28,6 +30,8 @@ export interface TManagerOptions {
   readonly stateManager: StateManagerService
   readonly topology: Topology
   readonly packing: PackingPlan
+  /** The cluster's `metrics.cache` limits for the topology's metrics cache (which runs here too). */
+  readonly metricsCache?: Parameters<typeof MetricsCache.limitsOf>[0]
 }
 
 type Event =
@@ -50,6 +54,8 @@ export const run = (o: TManagerOptions) =>
       socket.on("error", () => socket.destroy())
       socket.on("close", () => offer({ _tag: "Closed", socket }))
     })
+    // Container 0's shell: its files (the TManager's log) through the Tracker, as every container's.
+    const shell = yield* Shell.serve({ container: 0, role: "tmanager", cwd: process.cwd(), listenHost: o.listenHost, instances: [] })
     yield* o.stateManager.set("tmanagers", o.topologyName, new TManagerLocation({
       topologyName: o.topologyName,
       topologyId: o.topologyId,
@@ -57,9 +63,10 @@ export const run = (o: TManagerOptions) =>
       controllerPort: port,
       serverPort: port,
       statsPort: 0,
-      shellPort: 0
+      shellPort: shell.port
     }))
     yield* Effect.logInfo(`tmanager listening on ${o.host}:${port}`)
+    yield* MetricsCache.start({ ...o, limits: MetricsCache.limitsOf(o.metricsCache) })
 
     const watch = <A>(s: Stream.Stream<Option.Option<A>, unknown>, f: (a: A) => Event) =>
       s.pipe(

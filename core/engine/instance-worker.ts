@@ -3,21 +3,27 @@
  * bolt (`spec.create()`), and runs it against its stream manager over the worker's message port.
  * User code that throws ends this worker with exit code 1 after reporting the error; the stream
  * manager counts it and starts a new worker. Started by `InstanceWorkers.ts`, never directly.
+ * What the instance sends in one turn goes as one message (MessageBatcher.ts).
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { BoltRunner } from "./internal/BoltRunner.js"
 import { importTopology } from "./internal/importTopology.js"
 import type { InstanceBase, InstanceIO } from "./internal/InstanceBase.js"
+import { MessageBatcher } from "./internal/MessageBatcher.js"
 import { SpoutRunner } from "./internal/SpoutRunner.js"
 import { isWorkerData } from "./internal/WorkerData.js"
+import { diagnose, isDiagnoseRequest } from "./shell/WorkerDiagnostics.js"
 import { isToWorker, toReport, type FromWorker } from "./internal/WorkerProtocol.js"
 
 const port = parentPort
 if (port === null) throw new Error("instance-worker runs as a worker thread")
-const post = (m: FromWorker) => port.postMessage(m)
+// Batches' and reports' buffers are transferred, not copied.
+const out = new MessageBatcher((m, transfer) => port.postMessage(m, transfer))
+const post = (m: FromWorker) => out.control(m)
 
 const die = (error: unknown): void => {
   post({ t: "exception", error: toReport(error), fatal: true })
+  out.flush()
   process.exit(1)
 }
 
@@ -31,9 +37,8 @@ const main = async () => {
   const component = topology.components.find((c) => c.name === data.component)
   if (component === undefined) throw new Error(`topology ${topology.name} has no component ${data.component}`)
   const io: InstanceIO = {
-    send: (batch) => port.postMessage(batch, [batch.buffer]),
-    // A consumed batch's buffer goes back to the stream manager (transferred, not copied).
-    control: (m) => port.postMessage(m, m.t === "consumed" && m.buffer !== undefined ? [m.buffer] : []),
+    send: (batch) => out.send(batch),
+    control: post,
     die
   }
   const id = { topology, component, taskId: data.taskId, componentIndex: data.componentIndex }
@@ -46,6 +51,8 @@ const main = async () => {
       for (const b of m) if (b instanceof Uint8Array) runner.onFrames(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
       return
     }
+    // The container's shell asking for this isolate's heap statistics (see shell/WorkerDiagnostics.ts).
+    if (isDiagnoseRequest(m)) return port.postMessage(diagnose(m))
     if (!isToWorker(m)) return
     switch (m.t) {
       case "plan":
@@ -56,6 +63,7 @@ const main = async () => {
         return void runner.stop().then(
           () => {
             post({ t: "stopped" })
+            out.flush()
             process.exit(0)
           },
           die

@@ -13,7 +13,9 @@ export class StreamManagerInfo extends Schema.Class<StreamManagerInfo>("StreamMa
   dataPort: Schema.Int,
   shellPort: Schema.Int,
   cwd: Schema.String,
-  pid: Schema.Int
+  pid: Schema.Int,
+  /** The container's log files, relative to `cwd` (none when its output is not a file there). */
+  logFiles: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 }) {}
 
 export class InstanceInfo extends Schema.Class<InstanceInfo>("InstanceInfo")({

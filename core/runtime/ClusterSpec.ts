@@ -5,9 +5,10 @@
  * costs a container a few hundred milliseconds and tens of MB).
  *
  * Only clusters that can be described without secrets and whose plugins name their module travel
- * this way: a cluster using `env(...)`, or a plugin defined inline in a cluster file, gives `None`,
- * and its containers load the cluster file as before. Secrets therefore never reach a container's
- * environment or a scheduler's job description through this path.
+ * this way: a cluster using `env(...)` outside `api`, or a plugin defined inline in a cluster file,
+ * gives `None`, and its containers load the cluster file as before. Secrets therefore never reach a container's
+ * environment or a scheduler's job description through this path; the API server's tokens (`api`)
+ * never leave the runtime at all.
  */
 import { Effect, Option, ParseResult, Schema } from "effect"
 import { resolve as resolveModule } from "import-meta-resolve"
@@ -80,7 +81,7 @@ const refOf = <K extends PluginKind>(c: ResolvedCluster, p: ResolvedPlugin<K>): 
 /** The cluster as a spec, or `None` when its containers must load the cluster file. */
 export const encode = (c: ResolvedCluster): Effect.Effect<Option.Option<string>> =>
   Effect.gen(function* () {
-    if (c.secrets.length > 0) return Option.none()
+    if (c.containerSecrets.length > 0) return Option.none()
     const refs = yield* Effect.all({
       stateManager: refOf(c, c.stateManager),
       uploader: refOf(c, c.uploader),
@@ -88,7 +89,8 @@ export const encode = (c: ResolvedCluster): Effect.Effect<Option.Option<string>>
     })
     const all = Option.all(refs)
     if (Option.isNone(all)) return Option.none()
-    const { stateManager: _s, uploader: _u, scheduler: _sc, sinks: _k, secrets: _x, ...plain } = c
+    // The API tokens never leave the runtime: a container serves no API.
+    const { stateManager: _s, uploader: _u, scheduler: _sc, sinks: _k, secrets: _x, containerSecrets: _y, api: _a, ...plain } = c
     const spec: ClusterSpec = { plain, ...all.value }
     return Option.some(JSON.stringify(spec))
   })
@@ -137,6 +139,6 @@ export const decode = (json: string): Effect.Effect<ContainerCluster, EngineErro
       sinks: Effect.forEach(spec.sinks, (s) => load("metrics-sink", s), { concurrency: "unbounded" })
     }, { concurrency: "unbounded" })
     // The plain keys were written by the runtime from a cluster it validated (see `encode`).
-    const plain = spec.plain as unknown as Omit<ResolvedCluster, "stateManager" | "uploader" | "scheduler" | "sinks" | "secrets">
-    return { ...plain, ...plugins, secrets: [] }
+    const plain = spec.plain as unknown as Omit<ResolvedCluster, "stateManager" | "uploader" | "scheduler" | "sinks" | "secrets" | "containerSecrets" | "api">
+    return { ...plain, ...plugins, api: { tokens: {} }, secrets: [], containerSecrets: [] }
   })

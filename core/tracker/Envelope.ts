@@ -45,10 +45,11 @@ export const FailureEnvelope = Schema.Struct({
 /**
  * Why a request failed. `status` is the HTTP status written with the failure envelope:
  * 400 for a missing parameter, 404 for an unknown cluster or topology (as Heron's tracker),
- * 500 when a state manager could not be read.
+ * 500 when a state manager could not be read; the container endpoints add 403 (a path outside the
+ * container's directory), 502/504 (its shell failed / did not answer) and 503 (no shell yet).
  */
 export class TrackerFailure extends Data.TaggedError("TrackerFailure")<{
-  readonly status: 400 | 404 | 500
+  readonly status: 400 | 403 | 404 | 500 | 502 | 503 | 504
   readonly message: string
 }> {}
 

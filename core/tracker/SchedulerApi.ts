@@ -1,11 +1,14 @@
 /**
  * The runtime's scheduler endpoints (after Heron's scheduler HTTP server, which `heron restart`
  * calls): `POST /scheduler/restart` restarts one container or all, `GET /scheduler/status` says
- * what the cluster's scheduler runs for a topology. Plain JSON, no Tracker envelope. Desired-state
+ * what the cluster's scheduler runs for a topology. Plain JSON, no Tracker envelope. Restart is an
+ * action, so it follows the API server's rule (`core/api/ApiAuth.ts`) for the topology's role:
+ * with tokens configured, it needs one (401 without, 403 for another role). Desired-state
  * verbs (kill, activate, deactivate, update) go through the state manager instead.
  */
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { ApiForbidden, ApiUnauthorized } from "../api/ApiErrors.js"
 import { ContainerStatus } from "../Scheduler.js"
 
 /** Unknown cluster or topology, or no such container. */
@@ -54,6 +57,8 @@ export class SchedulerApi extends HttpApiGroup.make("scheduler")
       .addSuccess(RestartResult)
       .addError(SchedulerNotFound)
       .addError(SchedulerFailed)
+      .addError(ApiUnauthorized)
+      .addError(ApiForbidden)
   )
   .add(
     HttpApiEndpoint.get("status", "/scheduler/status")

@@ -2,8 +2,11 @@
  * Handlers of {@link SchedulerApi}: find the cluster and the topology, then ask the cluster's
  * scheduler. Messages are redacted like every other answer of the runtime.
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { decider } from "../api/ApiAuth.js"
+import { ApiForbidden, ApiUnauthorized } from "../api/ApiErrors.js"
+import { ApiSettings } from "../api/ApiSettings.js"
 import { Clusters, type ClusterServices } from "../Clusters.js"
 import { Redactor } from "../Redactor.js"
 import { topologyRef } from "../runtime/Desired.js"
@@ -16,6 +19,7 @@ export const SchedulerHttp = HttpApiBuilder.group(TrackerApi, "scheduler", (hand
   Effect.gen(function*() {
     const clusters = yield* Clusters
     const redactor = yield* Redactor
+    const decide = decider(yield* ApiSettings)
     const failed = (message: string) => Effect.flatMap(redactor.redact(message), (m) => Effect.fail(new SchedulerFailed({ message: m })))
     const notFound = (message: string) => Effect.flatMap(redactor.redact(message), (m) => Effect.fail(new SchedulerNotFound({ message: m })))
 
@@ -36,6 +40,10 @@ export const SchedulerHttp = HttpApiBuilder.group(TrackerApi, "scheduler", (hand
       .handle("restart", ({ payload }) =>
         Effect.gen(function*() {
           const [c, ref] = yield* locate(payload.cluster, payload.topology)
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const decision = decide({ cluster: c.name, role: ref.role, authorization: request.headers["authorization"] })
+          if (decision._tag === "Unauthorized") return yield* new ApiUnauthorized({ message: decision.message })
+          if (decision._tag === "Forbidden") return yield* new ApiForbidden({ message: decision.message })
           const container = Option.fromNullable(payload.container)
           yield* Effect.logInfo(`restarting ${Option.match(container, { onNone: () => "every container", onSome: (i) => `container ${i}` })}`).pipe(
             Effect.annotateLogs({ cluster: c.name, topology: ref.name })

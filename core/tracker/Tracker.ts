@@ -7,21 +7,25 @@
  */
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, type HttpApi } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Context, Data, Effect, Exit, Layer, Predicate } from "effect"
+import { ApiServerHttp } from "../api/ApiServerHttp.js"
 import type { Clusters } from "../Clusters.js"
 import type { Redactor } from "../Redactor.js"
+import { ContainerHttp } from "./ContainerHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
+import { MetricsHttp } from "./MetricsHttp.js"
 import { SchedulerHttp } from "./SchedulerHttp.js"
 import { TopologiesHttp } from "./TopologiesHttp.js"
 import { TrackerApi } from "./TrackerApi.js"
+import * as UiHttp from "./UiHttp.js"
 
 export { TrackerApi } from "./TrackerApi.js"
 export { TrackerVersion } from "./Envelope.js"
 
 /** The Tracker's handlers, as an `HttpApi.Api`; reads `Clusters`, redacts with `Redactor`. */
 export const layer: Layer.Layer<HttpApi.Api, never, Clusters | Redactor> = HttpApiBuilder.api(TrackerApi).pipe(
-  Layer.provide([TopologiesHttp, HealthHttp, SchedulerHttp])
+  Layer.provide([TopologiesHttp, HealthHttp, SchedulerHttp, ContainerHttp, MetricsHttp, ApiServerHttp])
 )
 
 /**
@@ -68,15 +72,20 @@ const logRequests = HttpMiddleware.make((app) =>
 export const OPENAPI_PATH = "/openapi.json"
 
 /**
- * Serves the Tracker (and its OpenAPI document at {@link OPENAPI_PATH}) on `host:port` until the layer's scope closes; port 0 picks a free port.
+ * Serves the Tracker (and its OpenAPI document at {@link OPENAPI_PATH}, and the UI at `/`, see
+ * `UiHttp.ts`; `uiDir` overrides where its files are) on `host:port` until the layer's scope closes; port 0 picks a free port.
  * Outputs the `HttpServer`, whose address {@link boundAddress} formats. Fails with
  * {@link TrackerStartError} when the server cannot listen.
  */
 export const serve = (
-  options: { readonly port: number; readonly host: string }
+  options: { readonly port: number; readonly host: string; readonly uiDir?: string }
 ): Layer.Layer<HttpServer.HttpServer, TrackerStartError, Clusters | Redactor> => {
   const server = NodeHttpServer.layer(createServer, { port: options.port, host: options.host })
-  const api = HttpApiBuilder.serve(logRequests).pipe(Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })), Layer.provide(layer))
+  const ui = UiHttp.layer(options.uiDir === undefined ? {} : { dir: options.uiDir })
+  const api = HttpApiBuilder.serve(logRequests).pipe(
+    Layer.provide([HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH }), ui]),
+    Layer.provide(layer)
+  )
   return Layer.merge(api, Layer.context<HttpServer.HttpServer>()).pipe(
     Layer.provide(server),
     Layer.mapError((e) => startError(options, e))

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { AckBuffer } from "../../core/engine/internal/AckBuffer.js"
 import { AckTable } from "../../core/engine/internal/AckTable.js"
-import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { Outbox } from "../../core/engine/internal/Outbox.js"
-import { Emitter, writeAck } from "../../core/engine/internal/Emitter.js"
-import { forEachFrame, Kind, newRootKey, rootKey, writeFailRoot } from "../../core/engine/internal/Frames.js"
+import { Emitter } from "../../core/engine/internal/Emitter.js"
+import { ACK_ENTRY, AckOp, ACKS_HEAD, forEachFrame, Kind, newRootKey, rootKey } from "../../core/engine/internal/Frames.js"
 import { routesOf, streamTable } from "../../core/engine/internal/Routes.js"
 import { readData, streamInfo, type TupleImpl } from "../../core/engine/internal/TupleImpl.js"
 import { bolt, spout } from "../../core/topology/Api.js"
@@ -19,26 +18,44 @@ const topology = new TopologyBuilder()
   .build("tree")
 const tasks: Record<string, ReadonlyArray<number>> = { s: [1], a: [2, 3], b: [4, 5], c: [6] }
 const streams = streamTable(topology).map((s, i) => streamInfo(i, s.component, s.stream, s.fields))
-const emitterOf = (component: string, task: number, out: ByteWriter) =>
-  new Emitter(new Outbox(out), task, component, routesOf(topology, component, (c) => tasks[c] ?? []))
+/** An emitter writing into `outs` (no plan: every frame goes in this container's batch). */
+const emitterOf = (component: string, task: number, outs: Outbox) =>
+  new Emitter(outs, task, component, routesOf(topology, component, (c) => tasks[c] ?? []))
 
-/** Plays the stream manager of the spout: acking frames go to the table, tuples are returned by
- * destination task. Returns the roots completed (by ACK_XOR) and failed (by FAIL_ROOT). */
-const deliver = (table: AckTable, out: ByteWriter) => {
+/** The ack of `tuple`, uncombined: one XOR entry per root, its value XOR the edges anchored to
+ * it since. */
+const ackOf = (outs: Outbox, tuple: TupleImpl) => {
+  const r = tuple.roots
+  for (let k = 0; k < r.length; k += 5) outs.ack(r[k]!, AckOp.XOR, r[k + 1]!, r[k + 2]!, r[k + 3]! ^ tuple.outHi, r[k + 4]! ^ tuple.outLo)
+}
+
+/** Plays the stream manager of the spout: what `outs` holds is sent, its acking entries go to the
+ * table, its tuples are returned by destination task. Returns the roots completed (by an XOR
+ * entry) and failed (by a FAIL entry), and how many ACKS frames there were. */
+const deliver = (table: AckTable, outs: Outbox) => {
   const tuples: Array<{ readonly task: number; readonly tuple: TupleImpl }> = []
   const completed: Array<number> = []
   const failed: Array<number> = []
-  forEachFrame(out.buf, 0, out.len, (b, s) => {
-    const kind = b[s + 8]
-    const key = rootKey(b.readUInt32LE(s + 9), b.readUInt32LE(s + 13))
-    if (kind === Kind.DATA) tuples.push({ task: b.readUInt32LE(s + 4), tuple: readData(b, s, streams)! })
-    else if (kind === Kind.ACK_INIT) table.open(b.readUInt32LE(s + 4), key, b.readInt32LE(s + 17), b.readInt32LE(s + 21), 0)
-    else if (kind === Kind.ACK_XOR) {
-      if (table.xor(key, b.readInt32LE(s + 17), b.readInt32LE(s + 21)) !== undefined) completed.push(key)
-    } else if (kind === Kind.FAIL_ROOT && table.fail(key) !== undefined) failed.push(key)
+  let ackFrames = 0
+  outs.drain((batch) => {
+    const b = Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength)
+    forEachFrame(b, 0, b.length, (x, s, e) => {
+      const kind = x[s + 8]
+      const task = x.readUInt32LE(s + 4)
+      if (kind === Kind.DATA) return void tuples.push({ task, tuple: readData(x, s, streams)! })
+      if (kind !== Kind.ACKS) return
+      ackFrames++
+      for (let o = s + ACKS_HEAD; o < e; o += ACK_ENTRY) {
+        const key = rootKey(x.readUInt32LE(o + 1), x.readUInt32LE(o + 5))
+        const [xHi, xLo] = [x.readInt32LE(o + 9), x.readInt32LE(o + 13)]
+        if (x[o] === AckOp.INIT) table.open(task, key, xHi, xLo, 0)
+        else if (x[o] === AckOp.XOR) {
+          if (table.xor(key, xHi, xLo) !== undefined) completed.push(key)
+        } else if (x[o] === AckOp.FAIL && table.fail(key) !== undefined) failed.push(key)
+      }
+    })
   })
-  out.len = 0
-  return { tuples, completed, failed }
+  return { tuples, completed, failed, ackFrames }
 }
 
 const shuffle = <A>(xs: ReadonlyArray<A>, seed: number): Array<A> => {
@@ -56,27 +73,27 @@ describe("XOR acking trees", () => {
   it("complete exactly when the last tuple of the tree is acked, in any order", () => {
     for (let seed = 1; seed <= 20; seed++) {
       const table = new AckTable(30_000)
-      const out = new ByteWriter()
+      const out = new Outbox()
       const root = newRootKey()
       emitterOf("s", 1, out).emitRooted("default", ["x"], undefined, root)
       const first = deliver(table, out)
       expect(first.tuples.map((t) => t.task)).toEqual([2, 3, 6])
       expect(table.size).toBe(1)
       // Each `a` emits a child anchored to its input (to b's 2 tasks): 4 grandchildren in all.
-      const acks: Array<ByteWriter> = []
+      const acks: Array<Outbox> = []
       const leaves: Array<TupleImpl> = []
       for (const { task, tuple } of first.tuples) {
-        const w = new ByteWriter()
+        const w = new Outbox()
         if (task !== 6) {
           emitterOf("a", task, w).emitAnchored("default", ["y"], undefined, [tuple])
           leaves.push(...deliver(table, w).tuples.map((t) => t.tuple))
         }
-        writeAck(w, tuple)
+        ackOf(w, tuple)
         acks.push(w)
       }
       for (const leaf of leaves) {
-        const w = new ByteWriter()
-        writeAck(w, leaf)
+        const w = new Outbox()
+        ackOf(w, leaf)
         acks.push(w)
       }
       expect(acks).toHaveLength(3 + 4)
@@ -91,41 +108,40 @@ describe("XOR acking trees", () => {
 
   it("complete the same when a bolt's acks are combined per root before they are sent", () => {
     const table = new AckTable(30_000)
-    const out = new ByteWriter()
+    const out = new Outbox()
     const root = newRootKey()
     emitterOf("s", 1, out).emitRooted("default", ["x"], undefined, root)
     const first = deliver(table, out).tuples
     const combined = new AckBuffer()
-    const outs = new Outbox(new ByteWriter())
+    const outs = new Outbox()
     for (const { task, tuple } of first) {
       if (task !== 6) {
-        const w = new ByteWriter()
+        const w = new Outbox()
         emitterOf("a", task, w).emitAnchored("default", ["y"], undefined, [tuple])
         for (const leaf of deliver(table, w).tuples) combined.add(leaf.tuple)
       }
       combined.add(tuple)
     }
     combined.writeTo(outs)
-    let frames = 0
-    forEachFrame(outs.local.buf, 0, outs.local.len, () => void frames++)
-    expect(frames).toBe(1) // seven acks of one root, one frame
-    expect(deliver(table, outs.local).completed).toEqual([root])
+    const { ackFrames, completed } = deliver(table, outs)
+    expect(ackFrames).toBe(1) // seven acks of one root: one ACKS frame of one entry
+    expect(completed).toEqual([root])
   })
 
   it("fail a root as soon as any tuple of its tree fails", () => {
     const table = new AckTable(30_000)
-    const out = new ByteWriter()
+    const out = new Outbox()
     const root = newRootKey()
     emitterOf("s", 1, out).emitRooted("default", ["x"], undefined, root)
     const { tuples } = deliver(table, out)
-    // What BoltCollector.fail writes: one FAIL_ROOT per root of the input.
-    const w = new ByteWriter()
+    // What BoltCollector.fail writes: one FAIL entry per root of the input.
+    const w = new Outbox()
     const r = tuples[1]!.tuple.roots
-    for (let k = 0; k < r.length; k += 5) writeFailRoot(w, r[k]!, r[k + 1]!, r[k + 2]!)
+    for (let k = 0; k < r.length; k += 5) w.ack(r[k]!, AckOp.FAIL, r[k + 1]!, r[k + 2]!, 0, 0)
     expect(deliver(table, w).failed).toEqual([root])
     // Later acks of the same tree are ignored.
-    const late = new ByteWriter()
-    writeAck(late, tuples[0]!.tuple)
+    const late = new Outbox()
+    ackOf(late, tuples[0]!.tuple)
     expect(deliver(table, late).completed).toEqual([])
   })
 
@@ -145,7 +161,7 @@ describe("XOR acking trees", () => {
 
   it("track a tuple anchored to two trees in both", () => {
     const table = new AckTable(30_000)
-    const out = new ByteWriter()
+    const out = new Outbox()
     const r1 = newRootKey()
     const r2 = newRootKey()
     const s = emitterOf("s", 1, out)
@@ -155,14 +171,14 @@ describe("XOR acking trees", () => {
     const inA = all.filter((t) => t.task === 2).map((t) => t.tuple)
     expect(inA).toHaveLength(2)
     // a (task 2) joins both inputs into one tuple, sent to b's two tasks.
-    const joined = new ByteWriter()
+    const joined = new Outbox()
     emitterOf("a", 2, joined).emitAnchored("default", ["joined"], undefined, inA)
     const children = deliver(table, joined).tuples
     expect(children.map((c) => c.tuple.roots.length / 5)).toEqual([2, 2])
-    const acks: Array<ByteWriter> = []
+    const acks: Array<Outbox> = []
     for (const t of [...all.map((x) => x.tuple), ...children.map((c) => c.tuple)]) {
-      const w = new ByteWriter()
-      writeAck(w, t)
+      const w = new Outbox()
+      ackOf(w, t)
       acks.push(w)
     }
     const done = acks.flatMap((w) => deliver(table, w).completed)
@@ -184,9 +200,11 @@ describe("XOR acking trees", () => {
     const lonely = new TopologyBuilder()
       .setSpout("s", spout({ outputs: { default: ["v"] }, create: () => ({ nextTuple: () => {} }) }), 1)
       .build("lonely")
-    const out = new ByteWriter()
-    const e = new Emitter(new Outbox(out), 1, "s", routesOf(lonely, "s", () => [1]))
+    const out = new Outbox()
+    const e = new Emitter(out, 1, "s", routesOf(lonely, "s", () => [1]))
     expect(e.emitRooted("default", [1], undefined, newRootKey())).toEqual([])
-    expect(out.len).toBe(0)
+    const sent: Array<Uint8Array> = []
+    out.drain((b) => void sent.push(b))
+    expect(sent).toEqual([])
   })
 })

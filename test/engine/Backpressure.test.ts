@@ -3,7 +3,8 @@ import { Backpressure } from "../../core/engine/internal/Backpressure.js"
 import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { DataPlane } from "../../core/engine/internal/DataPlane.js"
 import type { Outlet } from "../../core/engine/internal/Link.js"
-import { begin, end, forEachFrame, Kind, writeAckXor, writeControl } from "../../core/engine/internal/Frames.js"
+import { AckRun } from "../../core/engine/internal/AckRun.js"
+import { AckOp, begin, end, forEachFrame, Kind, writeControl } from "../../core/engine/internal/Frames.js"
 import { watermarksOf } from "../../core/engine/internal/StmgrConfig.js"
 
 describe("backpressure watermarks", () => {
@@ -114,12 +115,15 @@ describe("data plane", () => {
     const plane = make()
     const spout = recorder()
     plane.attachInstance(1, spout.outlet)
-    plane.fromInstance(batch((w) => writeAckXor(w, Kind.ACK_INIT, 1, 0, 77, 0, 5)))
+    const acks = (op: number) => batch((w) => {
+      const run = new AckRun(1)
+      run.add(op, 0, 77, 0, 5)
+      run.writeTo(w)
+    })
+    plane.fromInstance(acks(AckOp.INIT))
     expect(plane.acks.size).toBe(1)
-    plane.fromPeer(...(() => {
-      const b = batch((w) => writeAckXor(w, Kind.ACK_XOR, 1, 0, 77, 0, 5))
-      return [b, 0, b.length] as const
-    })())
+    const xor = acks(AckOp.XOR)
+    plane.fromPeer(xor, 0, xor.length)
     await nextTurn()
     expect(spout.frames).toEqual([{ dest: 1, kind: Kind.ACKED }])
     expect(plane.acks.size).toBe(0)
@@ -171,20 +175,32 @@ describe("data plane", () => {
     expect(paused).toEqual([true, false])
   })
 
-  it("forwards an instance's batch for another container whole, behind what is already queued", async () => {
+  it("forwards an instance's batch for another container whole, behind what is already queued, with the turn's others", async () => {
     const plane = make()
     const peer = recorder(() => 0)
+    const writes: Array<number> = []
+    const outlet: Outlet = {
+      ...peer.outlet,
+      sendAll: (bs) => {
+        writes.push(bs.length)
+        for (const b of bs) peer.outlet.send(b)
+      }
+    }
     const routed = (n: number) => batch((w) => {
       writeControl(w, Kind.ROUTE, 2)
       for (let i = 0; i < n; i++) dataFrame(w, 3, 10)
     })
     plane.fromInstance(routed(2)) // not connected yet: queued
-    plane.attachPeer(2, peer.outlet)
+    plane.attachPeer(2, outlet)
     plane.fromInstance(routed(3)) // queued behind the first two
     await nextTurn()
-    plane.fromInstance(routed(1)) // nothing queued: straight to the socket
-    expect(peer.frames.map((f) => f.kind)).toEqual([Kind.HELLO, ...Array<number>(6).fill(Kind.DATA)])
-    expect(plane.stats).toMatchObject({ tuplesToPeers: 6, dropped: 0 })
+    plane.fromInstance(routed(1)) // nothing queued: goes as it is, at the end of the turn
+    plane.fromInstance(routed(2)) // with this one, in one write
+    expect(peer.frames.map((f) => f.kind)).toEqual([Kind.HELLO, ...Array<number>(5).fill(Kind.DATA)])
+    await nextTurn()
+    expect(peer.frames.map((f) => f.kind)).toEqual([Kind.HELLO, ...Array<number>(8).fill(Kind.DATA)])
+    expect(writes).toEqual([2])
+    expect(plane.stats).toMatchObject({ tuplesToPeers: 8, dropped: 0 })
     const other = batch((w) => {
       writeControl(w, Kind.ROUTE, 7)
       dataFrame(w, 30, 10)

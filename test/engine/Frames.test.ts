@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
+import { AckRun } from "../../core/engine/internal/AckRun.js"
 import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { FrameReader } from "../../core/engine/internal/FrameReader.js"
 import {
-  begin, end, forEachFrame, Kind, newRootKey, rootHiOf, rootKey, rootLoOf, writeAckXor, writeControl, writeFailRoot, writeOutcome
+  ACK_ENTRY, AckOp, ACKS_HEAD, begin, end, forEachFrame, Kind, newRootKey, rootHiOf, rootKey, rootLoOf, writeControl, writeOutcome
 } from "../../core/engine/internal/Frames.js"
 
 const sample = (): Buffer => {
@@ -10,8 +11,10 @@ const sample = (): Buffer => {
   const at = begin(w, 7, Kind.DATA)
   w.str("payload")
   end(w, at)
-  writeAckXor(w, Kind.ACK_XOR, 3, 0x1fffff, 0xffffffff, 0x80000000, 1)
-  writeFailRoot(w, 4, 1, 2)
+  const acks = new AckRun(3)
+  acks.add(AckOp.XOR, 0x1fffff, 0xffffffff, 0x80000000, 1)
+  acks.add(AckOp.FAIL, 1, 2, 0, 0)
+  acks.writeTo(w)
   writeOutcome(w, Kind.FAILED, 5, 9, 10, 1)
   writeControl(w, Kind.BP_START, 2)
   const bytes = w.take()
@@ -29,12 +32,15 @@ describe("frames", () => {
       starts.push(s)
       seen.push(headers(b, s, e))
     })).toBe(buf.length)
-    expect(seen.map((h) => [h.dest, h.kind])).toEqual([[7, Kind.DATA], [3, Kind.ACK_XOR], [4, Kind.FAIL_ROOT], [5, Kind.FAILED], [0, Kind.BP_START]])
-    // ACK_XOR body: root hi/lo, xor hi/lo, unsigned.
-    const ack = starts[1]!
-    expect(buf.readUInt32LE(ack + 9)).toBe(0x1fffff)
-    expect(buf.readUInt32LE(ack + 13)).toBe(0xffffffff)
-    expect(buf.readUInt32LE(ack + 17)).toBe(0x80000000)
+    expect(seen.map((h) => [h.dest, h.kind])).toEqual([[7, Kind.DATA], [3, Kind.ACKS], [5, Kind.FAILED], [0, Kind.BP_START]])
+    // ACKS body: the entry count, then per entry its op, root hi/lo and xor hi/lo, unsigned.
+    const acks = starts[1]!
+    expect(seen[1]!.len).toBe(ACKS_HEAD + 2 * ACK_ENTRY)
+    expect(buf.readUInt32LE(acks + 9)).toBe(2)
+    const [xor, fail] = [acks + ACKS_HEAD, acks + ACKS_HEAD + ACK_ENTRY]
+    expect([buf[xor], buf.readUInt32LE(xor + 1), buf.readUInt32LE(xor + 5), buf.readUInt32LE(xor + 9), buf.readUInt32LE(xor + 13)])
+      .toEqual([AckOp.XOR, 0x1fffff, 0xffffffff, 0x80000000, 1])
+    expect([buf[fail], buf.readUInt32LE(fail + 1), buf.readUInt32LE(fail + 5)]).toEqual([AckOp.FAIL, 1, 2])
   })
 
   it("are reassembled from a stream cut at any byte", () => {

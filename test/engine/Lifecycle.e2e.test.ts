@@ -42,7 +42,8 @@ describe("executor lifecycle", () => {
     await eventually("registered again", () => (/stmgr-1 registered/.test(tm.stderr()) ? true : undefined))
     const second = await getState(home, "tmanagers", "ticker")
     expect(second?.controllerPort).not.toBe(first.controllerPort)
-    expect(tm.stderr()).toMatch(/physical plan: 1 stream manager\(s\), 2 instance\(s\), RUNNING/)
+    // The plan is logged just after the registration: waited for, not read at once.
+    await eventually("the new plan logged", () => (/physical plan: 1 stream manager\(s\), 2 instance\(s\), RUNNING/.test(tm.stderr()) ? true : undefined))
     // Activation still reaches the spout through the new TManager.
     await setRunState(home, "ticker", "PAUSED")
     await eventually("deactivated", () => (lines(out).includes("deactivate") ? true : undefined))

@@ -3,7 +3,7 @@ import { BoltRunner } from "../../core/engine/internal/BoltRunner.js"
 import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { Outbox } from "../../core/engine/internal/Outbox.js"
 import { Emitter } from "../../core/engine/internal/Emitter.js"
-import { forEachFrame, Kind, rootHiOf, rootKey, rootLoOf, writeOutcome } from "../../core/engine/internal/Frames.js"
+import { ACK_ENTRY, AckOp, ACKS_HEAD, forEachFrame, Kind, rootHiOf, rootKey, rootLoOf, writeOutcome } from "../../core/engine/internal/Frames.js"
 import type { InstanceIO } from "../../core/engine/internal/InstanceBase.js"
 import { routesOf } from "../../core/engine/internal/Routes.js"
 import { SpoutRunner } from "../../core/engine/internal/SpoutRunner.js"
@@ -21,17 +21,21 @@ const until = async (what: string, f: () => boolean, ms = 3000) => {
   }
 }
 
-/** An IO that records batches (frames by kind) and control messages. */
+/** An IO that records batches (frames by kind; an ACKS frame as one record per entry, with its
+ * op and root) and control messages. */
 const fakeIO = () => {
-  const frames: Array<{ readonly dest: number; readonly kind: number; readonly key: number }> = []
+  const frames: Array<{ readonly dest: number; readonly kind: number; readonly op?: number; readonly key?: number }> = []
   const control: Array<FromWorker> = []
   const died: Array<unknown> = []
   const io: InstanceIO = {
     send: (b) => {
       const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-      forEachFrame(buf, 0, buf.length, (x, s) => frames.push({
-        dest: x.readUInt32LE(s + 4), kind: x[s + 8]!, key: x[s + 8] === Kind.ACK_INIT ? rootKey(x.readUInt32LE(s + 9), x.readUInt32LE(s + 13)) : 0
-      }))
+      forEachFrame(buf, 0, buf.length, (x, s, e) => {
+        const dest = x.readUInt32LE(s + 4)
+        const kind = x[s + 8]!
+        if (kind !== Kind.ACKS) return void frames.push({ dest, kind })
+        for (let o = s + ACKS_HEAD; o < e; o += ACK_ENTRY) frames.push({ dest, kind, op: x[o]!, key: rootKey(x.readUInt32LE(o + 1), x.readUInt32LE(o + 5)) })
+      })
     },
     control: (m) => control.push(m),
     die: (e) => died.push(e)
@@ -88,11 +92,13 @@ describe("spout runner", () => {
     await until("5 pending", () => r.inFlight === 5)
     await sleep(50)
     expect(calls.next).toBe(5)
-    const inits = frames.filter((f) => f.kind === Kind.ACK_INIT)
+    const inits = frames.filter((f) => f.op === AckOp.INIT)
     expect(inits).toHaveLength(5)
-    r.onFrames(outcome(Kind.ACKED, inits[0]!.key))
-    r.onFrames(outcome(Kind.FAILED, inits[1]!.key))
-    r.onFrames(outcome(Kind.ACKED, inits[0]!.key)) // twice: ignored
+    r.onFrames(outcome(Kind.ACKED, inits[0]!.key!))
+    r.onFrames(outcome(Kind.FAILED, inits[1]!.key!))
+    r.onFrames(outcome(Kind.ACKED, inits[0]!.key!)) // twice: ignored
+    await until("acked and failed", () => calls.acked.length + calls.failed.length === 2)
+    await sleep(20)
     expect(calls.acked).toEqual([0])
     expect(calls.failed).toEqual([1])
     await until("refilled", () => r.inFlight === 5)
@@ -242,8 +248,8 @@ describe("instance outbox", () => {
     await until("a burst", () => batches.length >= 2)
     await r.stop()
     const [local, remote] = batches
-    // This container's batch: the ACK_INIT frames of the spout's roots.
-    expect(local?.[8]).toBe(Kind.ACK_INIT)
+    // This container's batch: the ACKS frame opening the spout's roots (one entry per tuple).
+    expect([local?.readUInt32LE(4), local?.[8], local?.[ACKS_HEAD]]).toEqual([1, Kind.ACKS, AckOp.INIT])
     // The other container's: a ROUTE frame naming container 2, then the tuples for task 2.
     expect([remote?.readUInt32LE(4), remote?.[8], remote?.readUInt32LE(9)]).toEqual([0, Kind.ROUTE, 2])
     expect(remote?.readUInt32LE(13 + 4)).toBe(2)

@@ -1,15 +1,17 @@
 /**
  * `heron kill | activate | deactivate | restart | update`: each checks that a runtime serves the
  * cluster (except `update --dry-run`), then acts through the state manager (desired state) or, for
- * `restart`, the runtime's scheduler endpoint. Progress on stderr, the result on stdout.
+ * `restart`, the runtime's scheduler endpoint; with `--service-url`, through the runtime's API
+ * server instead (same outcome, same output). Progress on stderr, the result on stdout.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Option } from "effect"
+import type { CommandError } from "./CommandError.js"
 import * as Lifecycle from "./Lifecycle.js"
 import * as Planning from "./Planning.js"
 import { planJson, renderPlan } from "./PlanTable.js"
 import * as Progress from "./Progress.js"
-import { clustersDir, json, onCluster, target, timeout, topology, verbose } from "./Shared.js"
+import { clustersDir, json, onTarget, serviceUrl, target, timeout, token, tokenOf, topology, verbose } from "./Shared.js"
 import { formatTarget } from "./Target.js"
 import * as Update from "./Update.js"
 
@@ -19,26 +21,26 @@ const print = (asJson: boolean, value: Readonly<Record<string, unknown>>, text: 
 /** `heron kill <target> <topology>`: desired state KILLED, then wait until the runtime removed it. */
 export const kill = Command.make(
   "kill",
-  { target, topology, timeout: timeout(60, "the runtime to stop the containers"), json, verbose, clustersDir },
+  { target, topology, timeout: timeout(60, "the runtime to stop the containers"), json, verbose, clustersDir, serviceUrl, token },
   (o) =>
-    onCluster(o, true, ({ control, target: t }) =>
-      Effect.gen(function*() {
-        const outcome = yield* Lifecycle.kill(control.stateManager, control.uploader, t, o.topology, Duration.seconds(o.timeout), Progress.stderr(o.verbose))
-        yield* print(o.json, { ...t, topology: o.topology, outcome },
-          outcome === "killed"
-            ? `topology ${o.topology} killed on ${formatTarget(t)}: containers stopped, state and package removed`
-            : `topology ${o.topology} was not running; its leftover state was removed`)
-      }))
+    onTarget(o, true, {
+      local: ({ control, target: t }) => Lifecycle.kill(control.stateManager, control.uploader, t, o.topology, Duration.seconds(o.timeout), Progress.stderr(o.verbose)),
+      remote: ({ api, target: t }) => api.kill(t, o.topology, o.timeout)
+    }, (t, outcome) =>
+      print(o.json, { ...t, topology: o.topology, outcome },
+        outcome === "killed"
+          ? `topology ${o.topology} killed on ${formatTarget(t)}: containers stopped, state and package removed`
+          : `topology ${o.topology} was not running; its leftover state was removed`))
 ).pipe(Command.withDescription("stop a topology's containers and remove its state and package"))
 
 const stateVerb = (name: "activate" | "deactivate", state: "RUNNING" | "PAUSED", done: string) =>
-  Command.make(name, { target, topology, json, verbose, clustersDir }, (o) =>
-    onCluster(o, true, ({ control, target: t }) =>
-      Effect.gen(function*() {
-        const outcome = yield* Lifecycle.setState(control.stateManager, t, o.topology, state)
-        yield* print(o.json, { ...t, topology: o.topology, state, changed: outcome === "changed" },
-          outcome === "changed" ? `topology ${o.topology} ${done}` : `topology ${o.topology} was already ${done}`)
-      }))
+  Command.make(name, { target, topology, json, verbose, clustersDir, serviceUrl, token }, (o) =>
+    onTarget(o, true, {
+      local: ({ control, target: t }) => Lifecycle.setState(control.stateManager, t, o.topology, state),
+      remote: ({ api, target: t }) => api.setState(t, o.topology, state)
+    }, (t, outcome) =>
+      print(o.json, { ...t, topology: o.topology, state, changed: outcome === "changed" },
+        outcome === "changed" ? `topology ${o.topology} ${done}` : `topology ${o.topology} was already ${done}`))
   )
 
 /** `heron activate <target> <topology>`: desired state RUNNING. */
@@ -55,17 +57,20 @@ export const restart = Command.make(
     container: Args.integer({ name: "container" }).pipe(Args.optional, Args.withDescription("the container index (0 = TManager); all when absent")),
     json,
     verbose,
-    clustersDir
+    clustersDir,
+    serviceUrl,
+    token
   },
   (o) =>
-    onCluster(o, true, ({ control, runtime, target: t }) =>
-      Effect.gen(function*() {
-        const location = yield* runtime
-        yield* Lifecycle.restart(control.stateManager, location, t, o.topology, o.container)
-        const which = Option.match(o.container, { onNone: () => "every container", onSome: (c) => `container ${c}` })
-        yield* print(o.json, { ...t, topology: o.topology, restarted: Option.getOrElse(o.container, () => "all") },
-          `restarted ${which} of ${o.topology}`)
-      }))
+    onTarget(o, true, {
+      local: ({ control, runtime, target: t }) =>
+        Effect.flatMap(Effect.zip(runtime, tokenOf(o.token)), ([location, bearer]) =>
+          Lifecycle.restart(control.stateManager, location, t, o.topology, o.container, bearer)),
+      remote: ({ api, target: t }) => api.restart(t, o.topology, o.container)
+    }, (t) => {
+      const which = Option.match(o.container, { onNone: () => "every container", onSome: (c) => `container ${c}` })
+      return print(o.json, { ...t, topology: o.topology, restarted: Option.getOrElse(o.container, () => "all") }, `restarted ${which} of ${o.topology}`)
+    })
 ).pipe(Command.withDescription("restart one container of a topology, or all"))
 
 /** `heron update <target> <topology> --component-parallelism c:n --container-number n [--dry-run]`. */
@@ -80,21 +85,32 @@ export const update = Command.make(
     timeout: timeout(60, "the physical plan to follow"),
     json,
     verbose,
-    clustersDir
+    clustersDir,
+    serviceUrl,
+    token
   },
   (o) =>
-    onCluster(o, !o.dryRun, ({ control, target: t }) =>
+    onTarget(o, !o.dryRun, {
+      local: ({ control, target: t }): Effect.Effect<Pick<Update.Updated, "changed" | "packingPlan">, CommandError> =>
+        Effect.gen(function*() {
+          const parallelism = yield* Update.parseParallelism(o.componentParallelism)
+          return yield* Update.update(control.stateManager, {
+            target: t,
+            name: o.topology,
+            parallelism,
+            containers: o.containerNumber,
+            dryRun: o.dryRun,
+            timeout: Duration.seconds(o.timeout),
+            packing: Planning.packingOf(control.cluster)
+          }, Progress.stderr(o.verbose))
+        }),
+      remote: ({ api, target: t }) =>
+        Effect.zipRight(
+          Update.parseParallelism(o.componentParallelism),
+          api.update(t, o.topology, { parallelism: o.componentParallelism, containers: o.containerNumber, dryRun: o.dryRun, timeoutSecs: o.timeout })
+        )
+    }, (t, updated) =>
       Effect.gen(function*() {
-        const parallelism = yield* Update.parseParallelism(o.componentParallelism)
-        const updated = yield* Update.update(control.stateManager, {
-          target: t,
-          name: o.topology,
-          parallelism,
-          containers: o.containerNumber,
-          dryRun: o.dryRun,
-          timeout: Duration.seconds(o.timeout),
-          packing: Planning.packingOf(control.cluster)
-        }, Progress.stderr(o.verbose))
         if (o.dryRun) {
           return yield* Console.log(o.json
             ? JSON.stringify(planJson(o.topology, updated.packingPlan), null, 2)

@@ -7,8 +7,8 @@
  * containers and removed the state and the package. `restart` is an action, not a state: like
  * Heron's CLI it calls the scheduler endpoint of the runtime that schedules the topology.
  */
-import { FetchHttpClient, HttpApiClient } from "@effect/platform"
-import { Duration, Effect, Either, Option } from "effect"
+import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Duration, Effect, Either, Option, Redacted } from "effect"
 import type { ExecutionState } from "../../model/ExecutionState.js"
 import type { RuntimeLocation } from "../../model/Locations.js"
 import type { Topology } from "../../model/Topology.js"
@@ -119,19 +119,26 @@ export const restart = (
   runtime: RuntimeLocation,
   target: Target,
   name: string,
-  container: Option.Option<number>
+  container: Option.Option<number>,
+  token: Option.Option<Redacted.Redacted<string>> = Option.none()
 ): Effect.Effect<void, CommandError> =>
   Effect.gen(function*() {
     yield* findTopology(sm, target, name)
     const scheduler = yield* sm.get("schedulers", name).pipe(Effect.mapError(readState))
     const baseUrl = Option.match(scheduler, { onNone: () => runtime.httpEndpoint, onSome: (s) => s.httpEndpoint })
-    const client = yield* HttpApiClient.make(TrackerApi, { baseUrl })
+    const client = yield* HttpApiClient.make(TrackerApi, {
+      baseUrl,
+      transformClient: HttpClient.mapRequest((r) =>
+        Option.match(token, { onNone: () => r, onSome: (t) => HttpClientRequest.bearerToken(r, Redacted.value(t)) }))
+    })
     yield* client.scheduler.restart({
       payload: { cluster: target.cluster, topology: name, ...Option.match(container, { onNone: () => ({}), onSome: (c) => ({ container: c }) }) }
     }).pipe(
       Effect.catchTags({
         SchedulerNotFound: (e) => Effect.fail(new CommandError({ message: e.message })),
-        SchedulerFailed: (e) => Effect.fail(new CommandError({ message: `the scheduler could not restart ${name}: ${e.message}` }))
+        SchedulerFailed: (e) => Effect.fail(new CommandError({ message: `the scheduler could not restart ${name}: ${e.message}` })),
+        ApiUnauthorized: (e) => Effect.fail(new CommandError({ message: `the runtime refused the restart (pass --token or set HERON_API_TOKEN): ${e.message}` })),
+        ApiForbidden: (e) => Effect.fail(new CommandError({ message: `the runtime refused the restart: ${e.message}` }))
       }),
       Effect.mapError((e) => (e instanceof CommandError ? e : new CommandError({ message: `cannot reach the runtime at ${baseUrl}: ${e.message}` })))
     )

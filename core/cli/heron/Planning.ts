@@ -1,13 +1,12 @@
 /**
- * The real planner of `heron submit`: the topology's logical plan (`toLogicalPlan`) under its final
- * name and merged config, packed with the cluster's algorithm and container limits.
+ * The real planner of `heron submit`: the topology's logical plan (its definition's components)
+ * under its final name and merged config, packed with the cluster's algorithm and container limits.
  */
 import { Effect } from "effect"
 import type { ResolvedCluster } from "../../../dsl/ResolvedCluster.js"
 import { Topology } from "../../model/Topology.js"
 import { pack, type ContainerLimits, type PackingAlgorithm } from "../../packing/index.js"
-import { toLogicalPlan } from "../../topology/LogicalPlan.js"
-import { because, CommandError } from "./CommandError.js"
+import { because } from "./CommandError.js"
 import type { Planner } from "./Submit.js"
 
 /** The packing options of a cluster, as `pack` and `repack` take them. */
@@ -24,15 +23,11 @@ export const packingOf = (cluster: Pick<ResolvedCluster, "packing">): { readonly
 /** Plans with `cluster`'s packing settings. */
 export const planner = (cluster: Pick<ResolvedCluster, "packing">): Planner => (input) =>
   Effect.gen(function*() {
-    const logical = yield* Effect.try({
-      try: () => toLogicalPlan(input.built, input.id, input.state === "PAUSED" ? "PAUSED" : "RUNNING"),
-      catch: (e) => new CommandError({ message: `invalid topology: ${e instanceof Error ? e.message : String(e)}` })
-    })
     const topology = new Topology({
       id: input.id,
       name: input.name,
       state: input.state,
-      components: logical.components,
+      components: input.definition.components,
       config: input.config
     })
     const packingPlan = yield* pack({ topology, ...packingOf(cluster) }).pipe(Effect.mapError(because(`cannot pack ${input.name}`)))

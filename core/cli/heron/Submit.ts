@@ -10,11 +10,12 @@ import { isValidTopologyName } from "../../internal/topologyName.js"
 import { ExecutionState, ReleaseState } from "../../model/ExecutionState.js"
 import type { PackingPlan } from "../../model/PackingPlan.js"
 import type { PhysicalPlan } from "../../model/PhysicalPlan.js"
-import type { Topology, TopologyState } from "../../model/Topology.js"
+import type { Component, Topology, TopologyState } from "../../model/Topology.js"
 import type { BuildOptions, BuiltPackage, PackageError } from "../../package/Package.js"
 import { withState } from "../../runtime/Desired.js"
 import type { StateManagerService } from "../../StateManager.js"
 import type { BuiltTopology } from "../../topology/Api.js"
+import { toLogicalPlan } from "../../topology/LogicalPlan.js"
 import type { UploaderService } from "../../Uploader.js"
 import { VERSION } from "../../version.js"
 import { because, CommandError } from "./CommandError.js"
@@ -23,9 +24,36 @@ import { withRollback } from "./Rollback.js"
 import { formatTarget, mergeConfig, type Target } from "./Target.js"
 import * as Wait from "./Wait.js"
 
-/** What the planner gets: the imported topology, its final name, id, state and merged config. */
+/**
+ * What the planner needs of a bundled topology, all plain data: the CLI derives it from the
+ * imported bundle ({@link definitionOf}); the runtime's API server receives it with the package.
+ */
+export interface TopologyDefinition {
+  /** The topology's own name (`--name` may replace it). */
+  readonly name: string
+  /** Its config, built-in defaults applied. */
+  readonly config: Readonly<Record<string, string>>
+  /** The keys of `config` the topology set itself (see `BuiltTopology.userConfig`). */
+  readonly userConfig?: Readonly<Record<string, string>>
+  /** The logical plan's components. */
+  readonly components: ReadonlyArray<Component>
+}
+
+/** The definition of an imported topology; a topology the logical plan refuses is an error. */
+export const definitionOf = (built: BuiltTopology): Effect.Effect<TopologyDefinition, CommandError> =>
+  Effect.try({
+    try: (): TopologyDefinition => ({
+      name: built.name,
+      config: built.config,
+      ...(built.userConfig === undefined ? {} : { userConfig: built.userConfig }),
+      components: toLogicalPlan(built, "", "RUNNING").components
+    }),
+    catch: (e) => new CommandError({ message: `invalid topology: ${e instanceof Error ? e.message : String(e)}` })
+  })
+
+/** What the planner gets: the topology's definition, its final name, id, state and merged config. */
 export interface PlanInput {
-  readonly built: BuiltTopology
+  readonly definition: TopologyDefinition
   readonly name: string
   readonly id: string
   readonly state: TopologyState
@@ -76,8 +104,15 @@ export interface SubmitEnv {
 
 /** A bundled and planned topology (all a dry run does). */
 export interface Prepared extends Planned {
-  readonly pkg: BuiltPackage
+  /** The package to upload (`topology.tar.gz`). */
+  readonly pkg: { readonly file: string }
 }
+
+/** What {@link planPackage} reads of a request. */
+export type PlanRequest = Pick<SubmitRequest, "name" | "properties" | "clusterDefaults" | "deployDeactivated">
+
+/** What {@link deploy} reads of a request. */
+export type DeployRequest = Pick<SubmitRequest, "target" | "timeout" | "cleanupTimeout" | "user">
 
 /** The outcome of a submit, printed on stdout. */
 export interface Submitted {
@@ -105,20 +140,34 @@ export const prepare = (
     yield* env.progress.step(1, total, `validating and bundling ${req.file}`)
     const first = yield* env.bundle(req.file, req.workDir, Option.match(req.name, { onNone: () => ({}), onSome: (name) => ({ name }) }))
       .pipe(Effect.mapError(because("")))
-    const name = Option.getOrElse(req.name, () => first.topology.name)
+    return yield* planPackage(req, env, { file: first.file, definition: yield* definitionOf(first.topology) }, total)
+  })
+
+/**
+ * Step 2: names the topology, merges its config and packs it with the cluster's algorithm. Writes
+ * nothing. Shared by the CLI (after bundling) and the API server (after receiving a package).
+ */
+export const planPackage = (
+  req: PlanRequest,
+  env: Pick<SubmitEnv, "plan" | "progress">,
+  pkg: { readonly file: string; readonly definition: TopologyDefinition },
+  total: number
+): Effect.Effect<Prepared, CommandError> =>
+  Effect.gen(function*() {
+    const definition = pkg.definition
+    const name = Option.getOrElse(req.name, () => definition.name)
     if (!isValidTopologyName(name)) {
       return yield* new CommandError({ message: `invalid topology name "${name}": use letters, digits, '.', '_' and '-'` })
     }
-    yield* env.progress.detail(`package ${first.file}`)
+    yield* env.progress.detail(`package ${pkg.file}`)
     const id = yield* newId(name)
-    const built = first.topology
-    const config = mergeConfig(built.config, req.clusterDefaults, built.userConfig ?? built.config, req.properties)
+    const config = mergeConfig(definition.config, req.clusterDefaults, definition.userConfig ?? definition.config, req.properties)
     const state: TopologyState = req.deployDeactivated ? "PAUSED" : "RUNNING"
     yield* env.progress.step(2, total, `packing ${name}`)
-    const planned = yield* env.plan({ built: first.topology, name, id, state, config })
+    const planned = yield* env.plan({ definition, name, id, state, config })
     const instances = planned.packingPlan.containers.reduce((n, c) => n + c.instances.length, 0)
     yield* env.progress.note(`${instances} instances in ${planned.packingPlan.containers.length} containers`)
-    return { ...planned, pkg: first }
+    return { ...planned, pkg: { file: pkg.file } }
   })
 
 /** The physical plan once every container of `packingPlan` has registered with the TManager;
@@ -152,7 +201,7 @@ export const killAndWait = (sm: StateManagerService, name: string, id: string, t
  * Steps 3 to 8, under the topology's lock. Every write registers its undo; a failure at any step
  * (the wait included) undoes them all, so the same name can be submitted again at once.
  */
-export const deploy = (req: SubmitRequest, env: SubmitEnv, prepared: Prepared): Effect.Effect<Submitted, CommandError> => {
+export const deploy = (req: DeployRequest, env: Pick<SubmitEnv, "stateManager" | "uploader" | "progress">, prepared: Prepared): Effect.Effect<Submitted, CommandError> => {
   const { progress, stateManager: sm, uploader } = env
   const { packingPlan, topology } = prepared
   const name = topology.name

@@ -1,10 +1,10 @@
 /**
  * A bolt's acks, combined per root until the next flush: XOR is associative, so the acks of many
- * tuples of one tree (the words of one sentence, say) travel as one ACK_XOR frame. This moves work
- * from the stream manager's thread (one frame and one ledger update per ack) to the bolt's. On
+ * tuples of one tree (the words of one sentence, say) travel as one XOR entry of an ACKS frame.
+ * This moves work from the stream manager's thread (one ledger update per ack) to the bolt's. On
  * typed arrays (RootTable.ts): no object or Map entry per root and flush.
  */
-import { Kind, writeAckXor } from "./Frames.js"
+import { AckOp } from "./Frames.js"
 import type { Outbox } from "./Outbox.js"
 import { RootTable } from "./RootTable.js"
 import type { TupleImpl } from "./TupleImpl.js"
@@ -55,8 +55,14 @@ export class AckBuffer extends RootTable {
     }
   }
 
-  /** Writes one ACK_XOR frame per root, for its spout's task (none for a root whose acks
-   * cancel out), and empties. */
+  /** Drops what was combined for root (hi, lo): the root failed, its acks no longer matter. */
+  forget(hi: number, lo: number): void {
+    const e = this.find(hi, lo)
+    if (e >= 0) this.remove(e)
+  }
+
+  /** Writes one XOR entry per root, for its spout's task (none for a root whose acks cancel
+   * out), and empties. */
   writeTo(outs: Outbox): void {
     if (this.size === 0) return
     for (let e = 0; e < this.end; e++) {
@@ -64,7 +70,7 @@ export class AckBuffer extends RootTable {
       const xLo = this.xLo[e]!
       if (this.alive[e] === 1 && (xHi !== 0 || xLo !== 0)) {
         const task = this.task[e]!
-        writeAckXor(outs.of(task), Kind.ACK_XOR, task, this.hi[e]!, this.lo[e]!, xHi, xLo)
+        outs.ack(task, AckOp.XOR, this.hi[e]!, this.lo[e]!, xHi, xLo)
       }
     }
     this.clear()

@@ -35,9 +35,10 @@ export const assemble = (topology: Topology, packing: PackingPlan, regs: Readonl
       containerIndex: c.id,
       host: reg.host,
       dataPort: reg.dataPort,
-      shellPort: 0,
+      shellPort: reg.shellPort,
       cwd: reg.cwd,
-      pid: reg.pid
+      pid: reg.pid,
+      logFiles: reg.logFiles
     }))
     for (const i of [...c.instances].sort((a, b) => a.taskId - b.taskId)) {
       instances.push(new InstanceInfo({

@@ -1,16 +1,20 @@
 /**
  * Runs one bolt: decodes the DATA frames of each batch into tuples and calls `execute` one tuple
  * at a time, in order (an async `execute` is awaited before the next tuple). Tick tuples
- * (`topology.tick.tuple.freq.secs`) join the same queue. After each batch, what the bolt emitted is
- * flushed and the batch is reported consumed (the stream manager's backpressure accounting).
+ * (`topology.tick.tuple.freq.secs`) join the same queue. The queue is executed in slices of a few
+ * ms (SliceBudget.ts): between two slices the worker's event loop runs its timers and takes new
+ * messages, so ticks, metrics reports and the bolt's own timers fire on time under a flood of
+ * tuples. After each slice what the bolt emitted and acked is flushed; a batch is reported
+ * consumed (the stream manager's backpressure accounting) once its last tuple was executed.
  */
 import type { Bolt, BoltCollector, BoltEmitOptions, Tuple, Values } from "../../topology/Api.js"
 import { configKeys, DEFAULT_STREAM } from "../../topology/Api.js"
 import { AckBuffer } from "./AckBuffer.js"
 import { get32 } from "./ByteWriter.js"
-import { Kind, writeFailRoot } from "./Frames.js"
+import { AckOp, Kind } from "./Frames.js"
 import { InstanceBase, type InstanceIdentity, type InstanceIO } from "./InstanceBase.js"
 import { record, type Counter, type Latency } from "./InstanceMetrics.js"
+import type { SliceBudget } from "./SliceBudget.js"
 import { readData, tickTuple, TupleImpl } from "./TupleImpl.js"
 import type { PlanMessage } from "./WorkerProtocol.js"
 
@@ -35,6 +39,11 @@ const allOurs = (anchors: ReadonlyArray<Tuple>): anchors is ReadonlyArray<TupleI
 export class BoltRunner extends InstanceBase {
   private readonly bolt: Bolt
   private readonly queue: Array<Buffer | typeof TICK> = []
+  /** The batch being executed, and the offset of its next frame. */
+  private current: Buffer | undefined
+  private at = 0
+  /** A slice is due (setImmediate). */
+  private scheduled = false
   private readonly names: Array<InputNames | undefined> = []
   private prepared = false
   private processing = false
@@ -47,8 +56,8 @@ export class BoltRunner extends InstanceBase {
     this.acks.writeTo(this.outs)
   }
 
-  constructor(id: InstanceIdentity, io: InstanceIO, bolt: Bolt) {
-    super(id, io)
+  constructor(id: InstanceIdentity, io: InstanceIO, bolt: Bolt, budget?: SliceBudget) {
+    super(id, io, budget)
     this.bolt = bolt
   }
 
@@ -89,7 +98,11 @@ export class BoltRunner extends InstanceBase {
       if (!(input instanceof TupleImpl) || input.isTick) return
       this.namesOf(input.info.id).fail.n++
       const r = input.roots
-      for (let k = 0; k < r.length; k += 5) writeFailRoot(this.outs.of(r[k]!), r[k]!, r[k + 1]!, r[k + 2]!)
+      for (let k = 0; k < r.length; k += 5) {
+        // The root fails at once; acks of its tree combined since no longer matter.
+        this.acks.forget(r[k + 1]!, r[k + 2]!)
+        this.outs.ack(r[k]!, AckOp.FAIL, r[k + 1]!, r[k + 2]!, 0, 0)
+      }
     },
     reportError: (e) => this.reportError(e)
   }
@@ -114,7 +127,7 @@ export class BoltRunner extends InstanceBase {
       this.tickTimer = setInterval(() => this.enqueue(TICK), secs * 1000)
     }
     this.flush()
-    void this.drain()
+    this.schedule()
   }
 
   onThrottle(): void {
@@ -127,45 +140,87 @@ export class BoltRunner extends InstanceBase {
 
   private enqueue(item: Buffer | typeof TICK): void {
     this.queue.push(item)
-    if (this.prepared && !this.processing) void this.drain()
+    this.schedule()
   }
 
-  /** Executes queued batches in order until the queue is empty. */
-  private async drain(): Promise<void> {
+  /** Runs a slice once the event loop has taken the messages pending (all of their batches go
+   * in the slice, and what it emits in one flush), unless one is running or due. Timers due
+   * meanwhile run first. */
+  private schedule(): void {
+    if (this.scheduled || this.processing || !this.prepared || this.closing) return
+    this.scheduled = true
+    setImmediate(this.slice)
+  }
+
+  private readonly slice = (): void => {
+    this.scheduled = false
     if (this.processing || this.closing) return
     this.processing = true
-    try {
-      for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
-        if (item === TICK) {
-          const p = this.execute(tickTuple(), this.tickNames)
-          if (p !== undefined) await p
-        } else {
-          await this.executeBatch(item)
-          this.consumed(item)
-        }
-        this.flush()
-        if (this.closing) break
-      }
-    } catch (e) {
-      this.processing = false
-      return this.io.die(e)
-    }
-    this.processing = false
+    this.budget.start()
+    this.run()
   }
 
-  private async executeBatch(buf: Buffer): Promise<void> {
-    let o = 0
-    const limit = buf.length
-    while (limit - o >= 4) {
-      const end = o + 4 + get32(buf, o)
-      if (buf[o + 8] === Kind.DATA) {
-        const tuple = readData(buf, o, this.streams)
-        if (tuple !== undefined) {
-          const p = this.execute(tuple, this.namesOf(tuple.info.id))
-          if (p !== undefined) await p
+  /** Executes queued tuples until none is left or the slice's budget is spent. An async
+   * `execute` is awaited, then the same slice goes on if its budget allows. */
+  private run(): void {
+    try {
+      for (;;) {
+        if (this.closing) return this.endSlice()
+        const t = this.nextTuple()
+        if (t === undefined) return this.endSlice()
+        const p = this.execute(t, t.isTick ? this.tickNames : this.namesOf(t.info.id))
+        if (p !== undefined) {
+          p.then(this.afterAsync, this.failed)
+          return
         }
+        if (this.budget.spent()) return this.endSlice()
       }
-      o = end
+    } catch (e) {
+      this.failed(e)
+    }
+  }
+
+  private readonly afterAsync = (): void => {
+    if (this.budget.spent()) this.endSlice()
+    else this.run()
+  }
+
+  private readonly failed = (e: unknown): void => {
+    this.processing = false
+    this.io.die(e)
+  }
+
+  /** Flushes what the slice emitted and acked; the next slice runs after a turn of the event
+   * loop (its timers first) if input is left. */
+  private endSlice(): void {
+    this.processing = false
+    this.flush()
+    if (this.current !== undefined || this.queue.length > 0) this.schedule()
+  }
+
+  /** The next tuple: from the batch being executed, else from the queue (a tick, or the first
+   * tuple of the next batch). A batch is reported consumed once its last tuple was executed. */
+  private nextTuple(): TupleImpl | undefined {
+    for (;;) {
+      const buf = this.current
+      if (buf !== undefined) {
+        const limit = buf.length
+        while (limit - this.at >= 4) {
+          const o = this.at
+          this.at = o + 4 + get32(buf, o)
+          if (buf[o + 8] === Kind.DATA) {
+            const tuple = readData(buf, o, this.streams)
+            if (tuple !== undefined) return tuple
+          }
+        }
+        this.current = undefined
+        this.consumed(buf)
+      }
+      const item = this.queue.shift()
+      if (item === undefined) return undefined
+      if (item === TICK) return tickTuple()
+      this.current = item
+      this.at = 0
     }
   }
 

@@ -27,7 +27,10 @@ export const Register = Schema.TaggedStruct("Register", {
   dataPort: Schema.Int,
   pid: Schema.Int,
   cwd: Schema.String,
-  instances: Schema.Array(RegisteredInstance)
+  instances: Schema.Array(RegisteredInstance),
+  /** The container's shell (0: none), and its log files relative to `cwd`. */
+  shellPort: Schema.optionalWith(Schema.Int, { default: () => 0 }),
+  logFiles: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
 })
 export type Register = typeof Register.Type
 

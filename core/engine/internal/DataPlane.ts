@@ -10,13 +10,14 @@
  * a batch for another container is forwarded whole; a run for a local task is copied once into
  * the task's batch, or, when it was read into a buffer of its own (FrameReader), handed to the
  * instance as it is and its memory comes back with the instance's `consumed` (BufferPool.ts).
- * Only acking frames are handled one by one.
+ * Acking work arrives as one ACKS frame per instance batch and spout task, applied to the XOR
+ * ledger in one pass.
  */
 import { AckTable } from "./AckTable.js"
 import { Backpressure, type Transition, type Watermarks } from "./Backpressure.js"
 import { BufferPool } from "./BufferPool.js"
 import { ByteWriter, get32 } from "./ByteWriter.js"
-import { FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
+import { ACK_ENTRY, AckOp, ACKS_HEAD, FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
 import { emptyStats, FLUSH_BYTES, Link, type DataPlaneStats, type Outlet } from "./Link.js"
 import { ROUTE_BYTES } from "./Outbox.js"
 
@@ -147,8 +148,8 @@ export class DataPlane {
     this.scheduleFlush()
   }
 
-  /** Sends frames for another container on as they are: straight to its socket when nothing is
-   * queued before them, else behind what is. */
+  /** Sends frames for another container on as they are, at the end of the turn with whatever
+   * else goes to that container then (one socket write for them all), behind what is queued. */
   private forward(container: number, frames: Buffer): void {
     const link = this.peers.get(container)
     // Instances put their tuples in runs: a few frames to count, whatever the tuple size.
@@ -162,13 +163,8 @@ export class DataPlane {
     }
     this.stats.tuplesToPeers += tuples
     this.stats.bytesToPeers += frames.length
-    const outlet = link.outlet
-    if (outlet !== undefined && link.out.len === 0) {
-      outlet.send(frames)
-      this.afterTransition(this.bp.update(link.name, link.buffered))
-      return
-    }
-    link.out.bytes(frames)
+    if (link.outlet !== undefined && link.out.len === 0) link.hold(frames)
+    else link.out.bytes(frames)
     this.markDirty(link)
   }
 
@@ -198,7 +194,7 @@ export class DataPlane {
     const dest = get32(buf, start + 4)
     const kind = buf[start + 8]!
     const local = this.local[dest] === true
-    if (local && kind >= Kind.ACK_INIT && kind <= Kind.FAIL_ROOT) return this.ack(kind, dest, buf, start)
+    if (local && kind === Kind.ACKS) return this.applyAcks(dest, buf, start, end)
     const link = this.routes[dest]
     const tuples = tuplesIn(buf, start)
     if (link === undefined) {
@@ -228,16 +224,22 @@ export class DataPlane {
     if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
 
-  private ack(kind: number, spoutTask: number, buf: Buffer, at: number): void {
-    const hi = get32(buf, at + 9)
-    const lo = get32(buf, at + 13)
-    if (kind === Kind.ACK_INIT) {
-      // The clock is read once per batch of frames, not per root.
-      if (this.clock < 0) this.clock = performance.now()
-      this.acks.openRoot(spoutTask, hi, lo, get32(buf, at + 17), get32(buf, at + 21), this.clock)
-    } else if (kind === Kind.ACK_XOR) {
-      if (this.acks.xorRoot(hi, lo, get32(buf, at + 17), get32(buf, at + 21)) >= 0) this.outcome(Kind.ACKED, spoutTask, hi, lo, 0)
-    } else if (this.acks.failRoot(hi, lo) >= 0) this.outcome(Kind.FAILED, spoutTask, hi, lo, FailReason.EXPLICIT)
+  /** Applies the entries of the ACKS frame at `start` for local spout task `spoutTask`, in order. */
+  private applyAcks(spoutTask: number, buf: Buffer, start: number, end: number): void {
+    const acks = this.acks
+    const stop = Math.min(end, start + ACKS_HEAD + get32(buf, start + 9) * ACK_ENTRY)
+    for (let o = start + ACKS_HEAD; o + ACK_ENTRY <= stop; o += ACK_ENTRY) {
+      const op = buf[o]
+      const hi = get32(buf, o + 1)
+      const lo = get32(buf, o + 5)
+      if (op === AckOp.XOR) {
+        if (acks.xorRoot(hi, lo, get32(buf, o + 9), get32(buf, o + 13)) >= 0) this.outcome(Kind.ACKED, spoutTask, hi, lo, 0)
+      } else if (op === AckOp.INIT) {
+        // The clock is read once per batch of frames, not per root.
+        if (this.clock < 0) this.clock = performance.now()
+        acks.openRoot(spoutTask, hi, lo, get32(buf, o + 9), get32(buf, o + 13), this.clock)
+      } else if (op === AckOp.FAIL && acks.failRoot(hi, lo) >= 0) this.outcome(Kind.FAILED, spoutTask, hi, lo, FailReason.EXPLICIT)
+    }
   }
 
   private outcome(kind: number, spoutTask: number, hi: number, lo: number, reason: number): void {

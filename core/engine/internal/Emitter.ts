@@ -6,7 +6,7 @@ import type { Values } from "../../topology/Api.js"
 import { ByteWriter, put32 } from "./ByteWriter.js"
 import type { Outbox } from "./Outbox.js"
 import { encodeValues } from "./Codec.js"
-import { DATA_ROOTS, HEADER, Kind, rand32, ROOT_BYTES, rootHiOf, rootLoOf, writeAckXor } from "./Frames.js"
+import { AckOp, DATA_ROOTS, HEADER, Kind, rand32, ROOT_BYTES, rootHiOf, rootLoOf } from "./Frames.js"
 import { chooseTasks, EmitError, type Route } from "./Routes.js"
 import type { TupleImpl } from "./TupleImpl.js"
 
@@ -89,7 +89,7 @@ export class Emitter {
   }
 
   /** A spout tuple tracked under root `rootKey`: each copy gets an edge id, and the XOR of them
-   * all opens the root at this task's stream manager (ACK_INIT). No destination: nothing opens. */
+   * all opens the root at this task's stream manager (an INIT entry). No destination: nothing opens. */
   emitRooted(stream: string, values: Values, directTask: number | undefined, rootKey: number): ReadonlyArray<number> {
     const route = this.prepare(stream, values, directTask)
     const hi = rootHiOf(rootKey)
@@ -109,7 +109,7 @@ export class Emitter {
       r[4] = eLo
       this.writeData(this.tasks[i]!, route.streamId, 1)
     }
-    if (this.nt > 0) writeAckXor(this.outs.local, Kind.ACK_INIT, this.taskId, hi, lo, xHi, xLo)
+    if (this.nt > 0) this.outs.ack(this.taskId, AckOp.INIT, hi, lo, xHi, xLo)
     return this.taken()
   }
 
@@ -151,14 +151,5 @@ export class Emitter {
     r[this.nr + 3] = vHi
     r[this.nr + 4] = vLo
     this.nr += 5
-  }
-}
-
-/** Writes the ack of `tuple`: for each root, its value XOR the edges anchored to it since (one
- * frame per root; bolts combine their acks with AckBuffer instead). */
-export const writeAck = (out: ByteWriter, tuple: TupleImpl): void => {
-  const r = tuple.roots
-  for (let k = 0; k < r.length; k += 5) {
-    writeAckXor(out, Kind.ACK_XOR, r[k]!, r[k + 1]!, r[k + 2]!, r[k + 3]! ^ tuple.outHi, r[k + 4]! ^ tuple.outLo)
   }
 }

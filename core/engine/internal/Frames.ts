@@ -12,9 +12,11 @@
  *
  * - DATA: `u32 srcTask, u16 stream, u8 nRoots, nRoots × (u32 spoutTask, u32 rootHi, u32 rootLo,
  *   u32 valHi, u32 valLo)`, then the values (see Codec.ts).
- * - ACK_INIT / ACK_XOR (to the spout's task, handled by its stream manager):
- *   `u32 rootHi, u32 rootLo, u32 xorHi, u32 xorLo`.
- * - FAIL_ROOT (to the spout's task, handled by its stream manager): `u32 rootHi, u32 rootLo`.
+ * - ACKS (to a spout's task, handled by its stream manager): `u32 n`, then n acking entries of
+ *   `u8 op, u32 rootHi, u32 rootLo, u32 xorHi, u32 xorLo`, applied in order. `op` (AckOp) is
+ *   INIT (opens the root with the XOR of its first edges), XOR (XORs acks into the root) or FAIL
+ *   (fails the root; XOR zero). Instances write one per spout task and batch (see AckRun.ts),
+ *   so a stream manager routes acking work per batch, not per ack, and applies it in one pass.
  * - ACKED / FAILED (stream manager to the spout instance): `u32 rootHi, u32 rootLo, u8 reason`.
  * - HELLO / BP_START / BP_STOP (control, destTask 0): `u32 containerIndex`.
  * - ROUTE (control, destTask 0, first frame of a batch from an instance): `u32 containerIndex`;
@@ -33,17 +35,19 @@ export const HEADER = 9
 /** Frame kinds (see the layout above). */
 export const Kind = {
   DATA: 1,
-  ACK_INIT: 2,
-  ACK_XOR: 3,
-  FAIL_ROOT: 4,
+  // 2-4: the single acking frames of earlier versions, now entries of ACKS frames (AckOp).
   ACKED: 5,
   FAILED: 6,
   HELLO: 10,
   BP_START: 11,
   BP_STOP: 12,
   ROUTE: 13,
-  RUN: 14
+  RUN: 14,
+  ACKS: 15
 } as const
+
+/** The operations of the entries of an ACKS frame (see the layout above). */
+export const AckOp = { INIT: 1, XOR: 2, FAIL: 3 } as const
 
 /** Why a root failed, in FAILED frames. */
 export const FailReason = { EXPLICIT: 0, TIMEOUT: 1 } as const
@@ -57,6 +61,10 @@ export const DATA_ROOTS = 16
 
 /** Bytes of a RUN frame before its DATA frames. */
 export const RUN_HEAD = HEADER + 4
+/** Bytes of an ACKS frame before its entries. */
+export const ACKS_HEAD = HEADER + 4
+/** Bytes of one entry of an ACKS frame. */
+export const ACK_ENTRY = 17
 
 /** Writes the header of a RUN frame of `bytes` bytes (header included) at `at`. */
 export const writeRunHead = (b: Buffer, at: number, task: number, tuples: number, bytes: number): void => {
@@ -81,10 +89,9 @@ export const end = (w: ByteWriter, at: number): void => {
   w.buf.writeUInt32LE(w.len - at - 4, at)
 }
 
-/** Reserves a frame of `body` bytes after the root id, addressed to `spoutTask`, and writes its
- * header and root id; returns where the rest of the body goes. Shared by the acking frames. */
-const rootFrame = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, body: number): number => {
-  const size = HEADER + 8 + body
+/** Writes an ACKED or FAILED frame for a spout task. */
+export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, reason: number): void => {
+  const size = HEADER + 9
   w.ensure(size)
   const b = w.buf
   const o = w.len
@@ -93,26 +100,16 @@ const rootFrame = (w: ByteWriter, kind: number, spoutTask: number, rootHi: numbe
   b[o + 8] = kind
   put32(b, o + 9, rootHi >>> 0)
   put32(b, o + 13, rootLo >>> 0)
+  b[o + 17] = reason
   w.len += size
-  return o + 17
 }
 
-/** Writes an ACK_INIT or ACK_XOR frame. */
-export const writeAckXor = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, xorHi: number, xorLo: number): void => {
-  const o = rootFrame(w, kind, spoutTask, rootHi, rootLo, 8)
-  put32(w.buf, o, xorHi >>> 0)
-  put32(w.buf, o + 4, xorLo >>> 0)
-}
-
-/** Writes a FAIL_ROOT frame. */
-export const writeFailRoot = (w: ByteWriter, spoutTask: number, rootHi: number, rootLo: number): void => {
-  rootFrame(w, Kind.FAIL_ROOT, spoutTask, rootHi, rootLo, 0)
-}
-
-/** Writes an ACKED or FAILED frame for a spout task. */
-export const writeOutcome = (w: ByteWriter, kind: number, spoutTask: number, rootHi: number, rootLo: number, reason: number): void => {
-  const o = rootFrame(w, kind, spoutTask, rootHi, rootLo, 1)
-  w.buf[o] = reason
+/** Writes the head of an ACKS frame of `entries` entries for `spoutTask` at `at` of `b`. */
+export const writeAcksHead = (b: Uint8Array, at: number, spoutTask: number, entries: number): void => {
+  put32(b, at, ACKS_HEAD - 4 + entries * ACK_ENTRY)
+  put32(b, at + 4, spoutTask)
+  b[at + 8] = Kind.ACKS
+  put32(b, at + 9, entries)
 }
 
 /** Writes a control frame (HELLO, BP_START, BP_STOP, ROUTE) carrying a container index. */

@@ -10,6 +10,7 @@ import { Emitter } from "./Emitter.js"
 import { InstanceMetrics, type Counter } from "./InstanceMetrics.js"
 import { Outbox } from "./Outbox.js"
 import { routesOf, streamTable } from "./Routes.js"
+import { SliceBudget } from "./SliceBudget.js"
 import { streamInfo, type StreamInfo } from "./TupleImpl.js"
 import { toReport, type FromWorker, type PlanMessage } from "./WorkerProtocol.js"
 
@@ -49,7 +50,11 @@ export abstract class InstanceBase {
   private lastStream: string | undefined
   private lastCount: Counter = { n: 0 }
 
-  constructor(protected readonly id: InstanceIdentity, protected readonly io: InstanceIO) {
+  /** The time budget of each slice of input (see SliceBudget.ts). */
+  protected readonly budget: SliceBudget
+
+  constructor(protected readonly id: InstanceIdentity, protected readonly io: InstanceIO, budget?: SliceBudget) {
+    this.budget = budget ?? new SliceBudget()
     this.streams = streamTable(id.topology).map((s, i) => streamInfo(i, s.component, s.stream, s.fields))
     this.emitter = new Emitter(this.outs, id.taskId, id.component.name, new Map())
   }

@@ -7,8 +7,9 @@
  * Within a batch, the DATA frames for each task travel as one RUN frame (see Frames.ts): the
  * stream manager of the task's container passes its body to the instance in one piece (one copy,
  * or none) instead of routing and copying frame by frame, which is what bounded its throughput.
- * Frames that stream managers handle one by one (acks, fails) go through `of`, outside runs.
+ * Acking entries go through `ack`: one ACKS frame per spout task and batch (see AckRun.ts).
  */
+import { AckRun } from "./AckRun.js"
 import { ByteWriter } from "./ByteWriter.js"
 import { HEADER, Kind, RUN_HEAD, writeControl, writeControlAt, writeRunHead } from "./Frames.js"
 
@@ -49,6 +50,9 @@ export class Outbox {
   private readonly localGroup: Group
   private writerOf: Array<ByteWriter | undefined> = []
   private runOf: Array<Run | undefined> = []
+  /** The acking entries by spout task, and every such run made (few: one per spout task). */
+  private readonly ackRunOf: Array<AckRun | undefined> = []
+  private readonly ackRuns: Array<AckRun> = []
   /** Set when a writer passed FLUSH_BYTES. */
   full = false
 
@@ -88,7 +92,19 @@ export class Outbox {
     this.runOf = runs
   }
 
-  /** The writer for frames to `task` that its stream manager handles one by one (acks, fails). */
+  /** Adds an acking entry for spout task `task` (`op` is an AckOp; see AckRun.ts). */
+  ack(task: number, op: number, rootHi: number, rootLo: number, xorHi: number, xorLo: number): void {
+    let run = this.ackRunOf[task]
+    if (run === undefined) {
+      run = new AckRun(task)
+      this.ackRunOf[task] = run
+      this.ackRuns.push(run)
+    }
+    run.add(op, rootHi, rootLo, xorHi, xorLo)
+    if (run.w.len >= FLUSH_BYTES) this.full = true
+  }
+
+  /** The writer for frames to `task` that its stream manager handles one by one. */
   of(task: number): ByteWriter {
     return this.writerOf[task] ?? this.local
   }
@@ -110,6 +126,7 @@ export class Outbox {
    * other batches' tuples belong to), then one per other container. */
   drain(send: (batch: Uint8Array<ArrayBuffer>) => void): void {
     this.full = false
+    for (const run of this.ackRuns) run.writeTo(this.of(run.task))
     this.drainGroup(this.localGroup, send)
     for (const g of this.remote.values()) this.drainGroup(g, send)
   }

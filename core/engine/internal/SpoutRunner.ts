@@ -3,7 +3,8 @@
  * than `max.spout.pending` tuples are in flight (at-least-once), in bursts of at most ~2 ms, then
  * yields to the event loop (setImmediate). When `nextTuple` emits nothing it backs off (1 ms,
  * doubling to 16 ms) instead of spinning. ACKED / FAILED frames from the stream manager complete
- * tracked tuples: `ack(messageId)` / `fail(messageId)`.
+ * tracked tuples: `ack(messageId)` / `fail(messageId)`, in slices of a few ms as a bolt's input
+ * (SliceBudget.ts), so the spout's timers are not held up by a long run of acks.
  */
 import type { Spout, SpoutCollector, SpoutEmitOptions, Values } from "../../topology/Api.js"
 import { configKeys, DEFAULT_STREAM } from "../../topology/Api.js"
@@ -12,6 +13,7 @@ import { FailReason, Kind, newRootKey, rootHiOf, rootLoOf } from "./Frames.js"
 import { InstanceBase, type InstanceIdentity, type InstanceIO } from "./InstanceBase.js"
 import { record, type Counter, type Latency } from "./InstanceMetrics.js"
 import { PendingRoots } from "./PendingRoots.js"
+import type { SliceBudget } from "./SliceBudget.js"
 import type { PlanMessage } from "./WorkerProtocol.js"
 
 interface Pending {
@@ -38,6 +40,10 @@ export class SpoutRunner extends InstanceBase {
   /** What `pending.take` found; reused. */
   private readonly done: Pending = { messageId: undefined, names: { ack: { n: 0 }, fail: { n: 0 }, complete: { sum: 0, count: 0 } }, at: 0 }
   private readonly noTarget: Array<Pending> = []
+  /** Batches of ACKED / FAILED frames not handled yet; the offset of the next frame in the first. */
+  private readonly inbox: Array<Buffer> = []
+  private inAt = 0
+  private inputDue = false
   private opened = false
   private active = false
   private throttled = false
@@ -62,8 +68,8 @@ export class SpoutRunner extends InstanceBase {
     return n
   }
 
-  constructor(id: InstanceIdentity, io: InstanceIO, spout: Spout) {
-    super(id, io)
+  constructor(id: InstanceIdentity, io: InstanceIO, spout: Spout, budget?: SliceBudget) {
+    super(id, io, budget)
     this.spout = spout
   }
 
@@ -130,22 +136,60 @@ export class SpoutRunner extends InstanceBase {
   }
 
   onFrames(batch: Buffer): void {
+    this.inbox.push(batch)
+    if (this.inputDue) return
+    this.inputDue = true
+    // Once the event loop has taken the messages pending: their acks in one slice.
+    setImmediate(this.takeInput)
+  }
+
+  /** Handles queued ACKED / FAILED frames until none is left or the slice's budget is spent
+   * (then the rest waits a turn of the event loop), and reports each batch consumed when done. */
+  private readonly takeInput = (): void => {
+    this.inputDue = false
+    if (this.closing) return
     const now = performance.now()
     const p = this.done
-    for (let o = 0; batch.length - o >= 4;) {
-      const end = o + 4 + get32(batch, o)
-      if (end > batch.length) break
-      const kind = batch[o + 8]
-      // Unknown roots completed before a restart, or timed out already.
-      if ((kind === Kind.ACKED || kind === Kind.FAILED) && this.pending.take(get32(batch, o + 9), get32(batch, o + 13), p)) {
-        if (kind === Kind.ACKED) this.acked(p, now)
-        else this.failed(p, batch[o + 17] === FailReason.TIMEOUT)
+    this.budget.start()
+    let spent = false
+    for (let batch = this.inbox[0]; batch !== undefined; batch = this.inbox[0]) {
+      let o = this.inAt
+      while (!spent && batch.length - o >= 4) {
+        const end = o + 4 + get32(batch, o)
+        if (end > batch.length) break
+        const kind = batch[o + 8]
+        // Unknown roots completed before a restart, or timed out already.
+        if ((kind === Kind.ACKED || kind === Kind.FAILED) && this.pending.take(get32(batch, o + 9), get32(batch, o + 13), p)) {
+          if (kind === Kind.ACKED) this.acked(p, now)
+          else this.failed(p, batch[o + 17] === FailReason.TIMEOUT)
+        }
+        o = end
+        spent = this.budget.spent()
       }
-      o = end
+      if (spent && batch.length - o >= 4) {
+        this.inAt = o
+        break
+      }
+      this.inbox.shift()
+      this.inAt = 0
+      this.consumed(batch)
+      if (spent) break
     }
-    this.consumed(batch)
-    this.flush()
-    this.wake()
+    if (this.inbox.length > 0 && !this.inputDue) {
+      this.inputDue = true
+      setImmediate(this.takeInput)
+    }
+    // Room was made in max.spout.pending: the next burst runs now rather than a turn later, and
+    // its tuples go in the same message as the reports of the batches just handled.
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate)
+      this.immediate = undefined
+    }
+    if (!this.running && this.timer === undefined && this.canEmit()) void this.burst()
+    else {
+      this.flush()
+      this.wake()
+    }
   }
 
   private acked(p: Pending, now: number): void {

@@ -44,11 +44,22 @@ export type PhysicalPlanWire = typeof PhysicalPlanWire.Type
 export const shellJobUrl = (host: string, shellPort: number): string | null =>
   shellPort > 0 ? `http://${host}:${shellPort}/browse/` : null
 
-/** heron-shell's log folder of a container, or the log file of one instance; `null` without a shell port. */
-export const shellLogfilesUrl = (host: string, shellPort: number, instanceId?: string): string | null =>
-  shellPort <= 0 ? null
-  : instanceId === undefined ? `http://${host}:${shellPort}/browse/log-files`
-  : `http://${host}:${shellPort}/file/log-files/${instanceId}.log.0`
+const encodePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
+
+/** The shell's page of the folder of a container's log; `null` without a shell port or a log file. */
+export const shellLogfilesUrl = (host: string, shellPort: number, logFiles: ReadonlyArray<string>): string | null => {
+  const log = logFiles[0]
+  if (shellPort <= 0 || log === undefined) return null
+  const dir = log.includes("/") ? log.slice(0, log.lastIndexOf("/") + 1) : ""
+  return `http://${host}:${shellPort}/browse/${encodePath(dir)}`
+}
+
+/** The log an instance writes to: its container's (instances are threads of the container's
+ * process and share its output); `null` without a shell port or a log file. */
+export const shellLogfileUrl = (host: string, shellPort: number, logFiles: ReadonlyArray<string>): string | null => {
+  const log = logFiles[0]
+  return shellPort <= 0 || log === undefined ? null : `http://${host}:${shellPort}/file/${encodePath(log)}`
+}
 
 /** `container_1_word_3` → `container_1`: how Heron groups instances, from the id alone. */
 export const instanceGroup = (instanceId: string): string => {
@@ -84,7 +95,7 @@ export const physicalPlan = (plan: PhysicalPlan | undefined): PhysicalPlanWire =
       id: i.instanceId,
       name: i.componentName,
       stmgr_id: i.stmgrId,
-      logfile: stmgr ? shellLogfilesUrl(stmgr.host, stmgr.shellPort, i.instanceId) : null
+      logfile: stmgr ? shellLogfileUrl(stmgr.host, stmgr.shellPort, stmgr.logFiles) : null
     }
     // The stream manager knows the container for sure; the id's prefix is Heron's fallback and
     // misreads component names with underscores.
@@ -103,7 +114,7 @@ export const physicalPlan = (plan: PhysicalPlan | undefined): PhysicalPlanWire =
     cwd: s?.cwd ?? null,
     pid: s?.pid ?? null,
     joburl: s ? shellJobUrl(s.host, s.shellPort) : null,
-    logfiles: s ? shellLogfilesUrl(s.host, s.shellPort) : null,
+    logfiles: s ? shellLogfilesUrl(s.host, s.shellPort, s.logFiles) : null,
     instance_ids: stmgrIds[id] ?? []
   })
 

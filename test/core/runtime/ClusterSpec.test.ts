@@ -42,6 +42,18 @@ describe("ClusterSpec", () => {
       expect(yield* ClusterSpec.encode(c)).toEqual(Option.none())
     }))
 
+  it.effect("the API server's tokens stay with the runtime: a cluster whose only secrets are tokens travels without them", () =>
+    Effect.gen(function* () {
+      process.env["HERON_API_TOKENS"] = "alice:alice-spec-token-81f2,bob:bob-spec-token-3c9e"
+      const c = yield* load("api")
+      expect(c.api.tokens).toEqual({ alice: "alice-spec-token-81f2", bob: "bob-spec-token-3c9e" })
+      const json = Option.getOrThrow(yield* ClusterSpec.encode(c))
+      expect(json).not.toContain("spec-token")
+      expect(json).not.toContain('"api":')
+      const back = yield* ClusterSpec.decode(json)
+      expect(back.api).toEqual({ tokens: {} })
+    }))
+
   it.effect("the launch request carries the spec in every container's env when there is one", () =>
     Effect.gen(function* () {
       const clusterSpec = Option.getOrThrow(yield* ClusterSpec.encode(yield* load("with-package")))

@@ -69,7 +69,7 @@ export const wcPhysical = new PhysicalPlan({
   stmgrs: [1, 2].map((c) =>
     new StreamManagerInfo({
       id: `stmgr-${c}`, containerIndex: c, host: `worker-${c}`, dataPort: 6000 + c, shellPort: 7000 + c,
-      cwd: `/var/heron/wc/${c}`, pid: 4240 + c
+      cwd: `/var/heron/wc/${c}`, pid: 4240 + c, logFiles: ["logs/container.log"]
     })
   ),
   instances: [1, 2].flatMap((c) =>

@@ -56,14 +56,14 @@ describe("physical plan", () => {
   it("lists instances with their stream manager and heron-shell log file", () => {
     expect(pp.instances["container_1_split_3"]).toEqual({
       id: "container_1_split_3", name: "split", stmgr_id: "stmgr-1",
-      logfile: "http://worker-1:7001/file/log-files/container_1_split_3.log.0"
+      logfile: "http://worker-1:7001/file/logs/container.log"
     })
     expect(Object.keys(pp.instances)).toHaveLength(6)
   })
   it("describes stream managers, groups, spouts, bolts, config and components", () => {
     expect(pp.stmgrs["stmgr-2"]).toEqual({
       id: "stmgr-2", host: "worker-2", port: 6002, shell_port: 7002, cwd: "/var/heron/wc/2", pid: 4242,
-      joburl: "http://worker-2:7002/browse/", logfiles: "http://worker-2:7002/browse/log-files",
+      joburl: "http://worker-2:7002/browse/", logfiles: "http://worker-2:7002/browse/logs/",
       instance_ids: ["container_2_sentence_2", "container_2_split_4", "container_2_count_6"]
     })
     expect(pp.instance_groups).toEqual({
@@ -80,7 +80,8 @@ describe("physical plan", () => {
     expect(Object.keys(emptyPhysicalPlan).sort()).toEqual(["bolts", "components", "config", "instance_groups", "instances", "spouts", "stmgrs"])
   })
   it("has no shell links without a shell port, and groups ids as Heron does", () => {
-    expect(shellLogfilesUrl("h", 0)).toBeNull()
+    expect(shellLogfilesUrl("h", 0, ["container.log"])).toBeNull()
+    expect(shellLogfilesUrl("h", 7001, [])).toBeNull()
     expect(instanceGroup("container_12_word_3")).toBe("container_12")
   })
 })

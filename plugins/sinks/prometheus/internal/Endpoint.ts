@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http"
 import { HttpRouter, HttpServer, type HttpServerError, type HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, type Scope } from "effect"
 
 /** Where the endpoint listens. */

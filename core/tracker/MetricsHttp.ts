@@ -1,0 +1,127 @@
+/**
+ * Handlers of {@link MetricsApi}: check the parameters, find the topology and its metrics cache
+ * (`metricscaches/<topology>`, written by container 0), ask the cache, and answer with Heron's
+ * envelope. A query is parsed here first, so that a bad one is refused with its position even
+ * when no cache runs.
+ */
+import { FetchHttpClient, HttpApiBuilder } from "@effect/platform"
+import { Effect, Either, Layer, Option } from "effect"
+import { Clusters } from "../Clusters.js"
+import * as CacheClient from "../engine/metricscache/CacheClient.js"
+import { parse } from "../engine/metricscache/query/Parser.js"
+import type { MetricsCacheLocation } from "../model/Locations.js"
+import { Redactor } from "../Redactor.js"
+import { respond, TrackerFailure } from "./Envelope.js"
+import type { MetricsParams } from "./MetricsApi.js"
+import { find, formatAddress } from "./Snapshots.js"
+import { address, single, values } from "./TopologiesHttp.js"
+import { TrackerApi } from "./TrackerApi.js"
+
+/** The stream managers' metrics are reported under this component, as in Heron. */
+const STMGR_COMPONENT = "__stmgr__"
+
+const bad = (message: string) => new TrackerFailure({ status: 400, message })
+
+const required = (value: string | undefined, name: string): Effect.Effect<string, TrackerFailure> =>
+  value === undefined ? Effect.fail(bad(`Missing argument: ${name}`)) : Effect.succeed(value)
+
+/** An integer parameter (epoch seconds, an interval); `fallback` when absent. */
+const integer = (raw: string | undefined, name: string, fallback?: number): Effect.Effect<number, TrackerFailure> => {
+  if (raw === undefined) return fallback === undefined ? Effect.fail(bad(`Missing argument: ${name}`)) : Effect.succeed(fallback)
+  return /^-?\d+$/.test(raw.trim()) ? Effect.succeed(Number(raw.trim())) : Effect.fail(bad(`${name} must be an integer, got ${raw}`))
+}
+
+/** `starttime` and `endtime`, both required, in order. */
+const timeRange = (q: MetricsParams) =>
+  Effect.gen(function*() {
+    const starttime = yield* integer(single(q.starttime), "starttime")
+    const endtime = yield* integer(single(q.endtime), "endtime")
+    if (starttime > endtime) return yield* bad(`starttime (${starttime}) is after endtime (${endtime})`)
+    return { starttime, endtime }
+  })
+
+const cacheFailure = (e: CacheClient.CacheError) =>
+  new TrackerFailure({ status: e.status === 400 ? 400 : 500, message: e.status === 400 ? `Invalid query ${e.message}` : e.message })
+
+/** The handlers of {@link MetricsApi}; they reach metrics caches with their own HTTP client. */
+export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers) =>
+  Effect.gen(function*() {
+    const clusters = yield* Clusters
+    const redactor = yield* Redactor
+    const cache = yield* CacheClient.make
+    const answer = respond(redactor.redact)
+
+    /** The topology a request names and its metrics cache; 404 when no cache runs for it. */
+    const located = (q: MetricsParams) =>
+      Effect.gen(function*() {
+        const a = yield* address(q)
+        const snapshot = yield* find(clusters, a)
+        const cluster = yield* Option.match(clusters.get(a.cluster), {
+          onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `Unknown cluster: ${a.cluster}` })),
+          onSome: Effect.succeed
+        })
+        const location = yield* cluster.stateManager.get("metricscaches", a.topology).pipe(
+          Effect.mapError((e) => new TrackerFailure({ status: 500, message: `State manager of cluster ${a.cluster} failed to ${e.op} ${e.path}: ${e.message}` }))
+        )
+        const at: MetricsCacheLocation = yield* Option.match(location, {
+          onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `No metrics cache for ${formatAddress(a)}: its container 0 is not running` })),
+          onSome: Effect.succeed
+        })
+        return { at, snapshot, address: a }
+      })
+
+    /** `component`: required, and one of the topology's (or `__stmgr__`). */
+    const component = (q: MetricsParams, t: Effect.Effect.Success<ReturnType<typeof located>>) =>
+      Effect.gen(function*() {
+        const name = yield* required(single(q.component), "component")
+        const known = t.snapshot.topology?.components.map((c) => c.name)
+        if (known !== undefined && name !== STMGR_COMPONENT && !known.includes(name)) {
+          return yield* new TrackerFailure({ status: 404, message: `Unknown component: ${name} (${formatAddress(t.address)} has ${known.join(", ")})` })
+        }
+        return name
+      })
+
+    const metricNames = (q: MetricsParams) => {
+      const names = values(q.metricname)
+      return names.length === 0 ? Effect.fail(bad("Missing argument: metricname")) : Effect.succeed(names)
+    }
+
+    return handlers
+      .handle("metrics", ({ urlParams: q }) =>
+        answer(Effect.gen(function*() {
+          const t = yield* located(q)
+          const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
+          const interval = yield* integer(single(q.interval), "interval", -1)
+          const result = yield* Effect.mapError(cache.metrics(t.at, { selections: [selection], interval }), cacheFailure)
+          return result.results[0] ?? { metrics: {}, interval, component: selection.component }
+        })))
+      .handle("metricstimeline", ({ urlParams: q }) =>
+        answer(Effect.gen(function*() {
+          const t = yield* located(q)
+          const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
+          const range = yield* timeRange(q)
+          const result = yield* Effect.mapError(cache.timeline(t.at, { selections: [selection], ...range }), cacheFailure)
+          return result.results[0] ?? { timeline: {}, ...range, component: selection.component }
+        })))
+      .handle("metricsquery", ({ urlParams: q }) =>
+        answer(Effect.gen(function*() {
+          const query = yield* required(single(q.query), "query")
+          const parsed = parse(query)
+          if (Either.isLeft(parsed)) return yield* bad(`Invalid query ${parsed.left.message}`)
+          const range = yield* timeRange(q)
+          const t = yield* located(q)
+          return yield* Effect.mapError(cache.query(t.at, { query, ...range }), cacheFailure)
+        })))
+      .handle("exceptions", ({ urlParams: q }) =>
+        answer(Effect.gen(function*() {
+          const t = yield* located(q)
+          const request = { component: yield* component(q, t), instances: values(q.instance) }
+          return yield* Effect.mapError(cache.exceptions(t.at, request), cacheFailure)
+        })))
+      .handle("exceptionsummary", ({ urlParams: q }) =>
+        answer(Effect.gen(function*() {
+          const t = yield* located(q)
+          const request = { component: yield* component(q, t), instances: values(q.instance) }
+          return yield* Effect.mapError(cache.exceptionSummary(t.at, request), cacheFailure)
+        })))
+  })).pipe(Layer.provide(FetchHttpClient.layer))
