@@ -9,6 +9,7 @@ export const builtinPlugins: Readonly<Record<string, () => Promise<unknown>>> = 
   "schedulers/yarn": () => import("../../plugins/schedulers/yarn/index.js"),
   "schedulers/aurora": () => import("../../plugins/schedulers/aurora/index.js"),
   "schedulers/kubernetes": () => import("../../plugins/schedulers/kubernetes/index.js"),
+  "schedulers/slurm": () => import("../../plugins/schedulers/slurm/index.js"),
   "state-managers/localfs": () => import("../../plugins/state-managers/localfs/index.js"),
   "uploaders/localfs": () => import("../../plugins/uploaders/localfs/index.js"),
   "state-managers/zookeeper": () => import("../../plugins/state-managers/zookeeper/index.js"),
