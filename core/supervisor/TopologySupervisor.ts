@@ -12,7 +12,7 @@
  * - Topology gone without a kill (state removed by hand, a submit rolled back): the containers it
  *   launched are killed.
  */
-import { Effect, Option, Ref } from "effect"
+import { Effect, Option, Queue, Ref, Stream } from "effect"
 import type { ClusterServices } from "../Clusters.js"
 import { SchedulerLocation } from "../model/Locations.js"
 import type { Topology } from "../model/Topology.js"
@@ -109,8 +109,19 @@ export const supervise = (cluster: ClusterServices, name: string, options: Topol
   Effect.gen(function*() {
     const applied = yield* Ref.make(Option.none<Applied>())
     yield* Effect.logInfo("supervising")
-    yield* loop(step(cluster, name, options, applied), options)
+    // A change to the topology's desired state (a submit writing its packing plan and execution
+    // state just after the topology, a kill, an update) runs the next step at once; the interval
+    // stays the fallback should a watch fail.
+    const changes = yield* Queue.sliding<void>(1)
+    const sm = cluster.stateManager
+    yield* Stream.mergeAll([Stream.as(sm.watch("topologies", name), undefined), Stream.as(sm.watch("packingplans", name), undefined), Stream.as(sm.watch("executionstate", name), undefined)], { concurrency: "unbounded" }).pipe(
+      Stream.runForEach(() => Queue.offer(changes, undefined)),
+      Effect.catchAll((e) => Effect.logDebug(`no watch on the desired state, polling only: ${e.message}`)),
+      Effect.forkScoped
+    )
+    yield* loop(step(cluster, name, options, applied), options, Queue.take(changes))
   }).pipe(
+    Effect.scoped,
     Effect.annotateLogs({ cluster: cluster.name, topology: name }),
     Effect.withSpan("Supervisor.topology", { attributes: { cluster: cluster.name, topology: name } })
   )

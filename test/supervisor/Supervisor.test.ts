@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, HashMap, Logger, Option, Scope } from "effect"
+import { Effect, Exit, HashMap, Logger, Option, Scope, TestClock } from "effect"
 import { RuntimeLocation } from "../../core/model/Locations.js"
 import { repack } from "../../core/packing/index.js"
 import { withState } from "../../core/runtime/Desired.js"
@@ -56,6 +56,23 @@ describe("Supervisor", () => {
       yield* other.sm.set("runtimes", "local", new RuntimeLocation({ cluster: "local", httpEndpoint: "http://elsewhere:1", pid: 999_999_999, startedAt: 0 }))
       const error = yield* Effect.flip(other.start)
       expect(error.message).toBe("cluster local is already served by heron-runtime pid 999999999 (http://elsewhere:1): stop it first")
+    }))
+
+  it.effect("a submit is scheduled as soon as its packing plan and execution state follow the topology, not a poll interval later", () =>
+    Effect.gen(function*() {
+      const { scheduler, sm, start } = yield* setup
+      yield* start
+      // What a submit writes, in its order; the supervisor of `wc` starts on the first write and
+      // finds nothing to launch yet.
+      const { packingPlan, topology } = yield* seed(yield* makeStateManagerService, "wc")
+      const execution = yield* Effect.flatMap(makeStateManagerService, (other) => Effect.zipRight(seed(other, "wc"), other.get("executionstate", "wc")))
+      yield* sm.set("topologies", "wc", topology)
+      yield* TestClock.adjust("10 millis")
+      yield* sm.set("packingplans", "wc", packingPlan)
+      yield* sm.set("executionstate", "wc", Option.getOrThrow(execution))
+      // No clock time passes from here: only the watch can run the step (the interval is 100 ms).
+      for (let i = 0; i < 200 && !(yield* has(scheduler, "schedule")); i++) yield* Effect.yieldNow()
+      expect(yield* has(scheduler, "schedule")).toBe(true)
     }))
 
   it.effect("schedules a topology once: container 0 plus the plan's containers, the executor's argv and env", () =>

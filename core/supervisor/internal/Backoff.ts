@@ -24,11 +24,13 @@ export type StepResult = "continue" | "done"
 
 /**
  * Runs `step` until it returns `"done"`. Failures and defects are logged (as warnings, with the
- * attempt number and the next delay) and retried with backoff; a recovery is logged once.
+ * attempt number and the next delay) and retried with backoff; a recovery is logged once. After a
+ * successful step, `wake` (e.g. a change seen by a watch) runs the next one before `interval` is up.
  */
 export const loop = <E extends { readonly message: string }, R>(
   step: Effect.Effect<StepResult, E, R>,
-  options: BackoffOptions
+  options: BackoffOptions,
+  wake: Effect.Effect<void> = Effect.never
 ): Effect.Effect<void, never, R> =>
   Effect.gen(function*() {
     let failures = 0
@@ -40,7 +42,7 @@ export const loop = <E extends { readonly message: string }, R>(
         if (failures > 0) yield* Effect.logInfo(`recovered after ${failures} failed attempt(s)`)
         failures = 0
         if (result.right === "done") return
-        yield* Effect.sleep(options.interval)
+        yield* Effect.raceFirst(Effect.sleep(options.interval), wake)
       } else {
         failures += 1
         const delay = delayAfter(options, failures)
