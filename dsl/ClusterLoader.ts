@@ -128,13 +128,29 @@ const resolveSlot = <K extends PluginKind>(kind: K, path: string, choice: AnyPlu
     return Option.some(resolved)
   })
 
+/** How a cluster file is loaded. */
+export interface LoadOptions {
+  /** Resolve the `api` key (the API server's tokens): only the runtime serves the API, so only it
+   * asks; the CLI and the containers load the cluster without it and need none of its variables. */
+  readonly withApi?: boolean
+}
+
+/** The `env("NAME")` variables named anywhere in `value`. */
+const envNamesIn = (value: unknown): ReadonlyArray<string> => {
+  if (typeof value === "string") return Option.toArray(Option.fromNullable(envName(value)))
+  if (Array.isArray(value)) return value.flatMap(envNamesIn)
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(envNamesIn)
+  return []
+}
+
 /** Loads, layers and validates the cluster file `file`. */
-export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) =>
+export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = [], options: LoadOptions = {}) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
     const layered = yield* loadLayered(path.resolve(file), dirs, [])
     // The API server's tokens stay with the runtime; every other secret travels to the containers.
-    const { api, ...rest } = layered as { readonly api?: unknown }
+    const { api: apiKey, ...rest } = layered as { readonly api?: unknown }
+    const api = options.withApi === true ? apiKey : undefined
     const containerSecrets: Array<string> = []
     const apiSecrets: Array<string> = []
     const issues: Array<ClusterIssue> = []
@@ -180,11 +196,12 @@ export const loadClusterFile = (file: string, dirs: ReadonlyArray<string> = []) 
       api: shape.api,
       // Tokens written in the file itself are secrets too: never printed nor logged.
       secrets: [...secrets, ...Object.values(shape.api.tokens)],
-      containerSecrets
+      containerSecrets,
+      apiEnv: envNamesIn(api)
     }
     return cluster
   })
 
 /** Loads cluster `name` from the first folder of `dirs` that defines it. */
-export const loadCluster = (name: string, dirs: ReadonlyArray<string>) =>
-  Effect.flatMap(findCluster(name, dirs), (file) => loadClusterFile(file, dirs))
+export const loadCluster = (name: string, dirs: ReadonlyArray<string>, options: LoadOptions = {}) =>
+  Effect.flatMap(findCluster(name, dirs), (file) => loadClusterFile(file, dirs, options))

@@ -33,12 +33,16 @@ export interface ResolvedCluster {
   /** How the runtime serves the cluster (high availability). */
   readonly runtime: ClusterShape["runtime"]
   readonly topologyDefaults: ClusterShape["topologyDefaults"]
-  /** The API server's bearer tokens, role → token (also in `secrets`). */
+  /** The API server's bearer tokens, role → token (also in `secrets`); empty unless loaded with
+   * `withApi` (the runtime). */
   readonly api: ClusterShape["api"]
   /** Values resolved from `env(...)`: never print them. */
   readonly secrets: ReadonlyArray<string>
   /** The secrets the containers need: those outside `api` (the tokens stay with the runtime). */
   readonly containerSecrets: ReadonlyArray<string>
+  /** The environment variables `api` was read from: the runtime removes them from its own
+   * environment once loaded, so that no process it starts inherits them. */
+  readonly apiEnv: ReadonlyArray<string>
 }
 
 const describePlugin = <K extends PluginKind>(p: ResolvedPlugin<K>) =>

@@ -37,7 +37,7 @@ const list = (dirs: ReadonlyArray<string>, asJson: boolean) =>
   Effect.gen(function* () {
     const names = yield* ClusterLoader.listClusters(dirs)
     const described = yield* Effect.forEach(names, (name) =>
-      ClusterLoader.loadCluster(name, dirs).pipe(
+      ClusterLoader.loadCluster(name, dirs, { withApi: true }).pipe(
         Effect.flatMap(describe),
         Effect.catchAll((e) => Effect.succeed<unknown>({ name, error: errorLine(e) }))
       ))
@@ -46,7 +46,9 @@ const list = (dirs: ReadonlyArray<string>, asJson: boolean) =>
 
 const serve = (names: ReadonlyArray<string>, portOverride: Option.Option<number>, dirs: ReadonlyArray<string>, tokenEnv: Option.Option<string>) =>
   Effect.gen(function* () {
-    const loaded = yield* Effect.forEach(names, (name) => ClusterLoader.loadCluster(name, dirs))
+    const loaded = yield* Effect.forEach(names, (name) => ClusterLoader.loadCluster(name, dirs, { withApi: true }))
+    // The tokens' variables leave the runtime's environment: no container, job or child inherits them.
+    yield* Effect.sync(() => loaded.flatMap((c) => c.apiEnv).forEach((name) => delete process.env[name]))
     const first = loaded[0]
     if (first === undefined) return yield* Effect.fail(new StartupError("no cluster given: use --cluster <name>"))
     const accessToken = yield* ApiSettings.readAccessToken(tokenEnv)

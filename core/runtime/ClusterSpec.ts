@@ -90,7 +90,7 @@ export const encode = (c: ResolvedCluster): Effect.Effect<Option.Option<string>>
     const all = Option.all(refs)
     if (Option.isNone(all)) return Option.none()
     // The API tokens never leave the runtime: a container serves no API.
-    const { stateManager: _s, uploader: _u, scheduler: _sc, sinks: _k, secrets: _x, containerSecrets: _y, api: _a, ...plain } = c
+    const { stateManager: _s, uploader: _u, scheduler: _sc, sinks: _k, secrets: _x, containerSecrets: _y, api: _a, apiEnv: _e, ...plain } = c
     const spec: ClusterSpec = { plain, ...all.value }
     return Option.some(JSON.stringify(spec))
   })
@@ -139,6 +139,6 @@ export const decode = (json: string): Effect.Effect<ContainerCluster, EngineErro
       sinks: Effect.forEach(spec.sinks, (s) => load("metrics-sink", s), { concurrency: "unbounded" })
     }, { concurrency: "unbounded" })
     // The plain keys were written by the runtime from a cluster it validated (see `encode`).
-    const plain = spec.plain as unknown as Omit<ResolvedCluster, "stateManager" | "uploader" | "scheduler" | "sinks" | "secrets" | "containerSecrets" | "api">
-    return { ...plain, ...plugins, api: { tokens: {} }, secrets: [], containerSecrets: [] }
+    const plain = spec.plain as unknown as Omit<ResolvedCluster, "stateManager" | "uploader" | "scheduler" | "sinks" | "secrets" | "containerSecrets" | "api" | "apiEnv">
+    return { ...plain, ...plugins, api: { tokens: {} }, secrets: [], containerSecrets: [], apiEnv: [] }
   })

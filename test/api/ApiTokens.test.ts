@@ -11,7 +11,7 @@ import { describe as describeCluster } from "../../dsl/ResolvedCluster.js"
 
 const dir = fileURLToPath(new URL("../fixtures/clusters/", import.meta.url))
 const loadApi = (tokens: string) =>
-  ClusterLoader.loadCluster("api", [dir]).pipe(
+  ClusterLoader.loadCluster("api", [dir], { withApi: true }).pipe(
     Effect.provide(NodeContext.layer),
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERON_API_TOKENS", tokens]])))
   )
@@ -52,6 +52,18 @@ describe("api.tokens", () => {
       const printed = JSON.stringify(yield* describeCluster(c))
       expect(printed).toContain('"api":{"tokens":{"alice":"<redacted>","bob":"<redacted>"}}')
       expect(printed).not.toContain("tok-")
+    }))
+
+  it.effect("only the runtime reads them: the CLI and the containers load the cluster without the variable, and without tokens", () =>
+    Effect.gen(function*() {
+      const c = yield* ClusterLoader.loadCluster("api", [dir]).pipe(
+        Effect.provide(NodeContext.layer),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+      )
+      expect(c.api.tokens).toEqual({})
+      expect([c.secrets, c.containerSecrets, c.apiEnv]).toEqual([[], [], []])
+      // The runtime's load says which variables to remove from its environment.
+      expect((yield* loadApi("alice:tok-alice-51f0")).apiEnv).toEqual(["HERON_API_TOKENS"])
     }))
 
   it.effect("a malformed HERON_API_TOKENS stops the load with the key path and the reason", () =>

@@ -94,9 +94,12 @@ describe("heron --service-url against the runtime's API server", () => {
     const bobActivates = await cli(TOKENS.bob, ["activate", "api", "word-count"])
     expect(heronLines(bobActivates.stderr)).toEqual([`heron: error: the API server at ${base} refused the request (403): this token acts for role bob of cluster api, not for role alice`])
 
-    // The containers (which run topology code) do not inherit the access token.
+    // The containers (which run topology code) inherit neither the access token nor the role tokens.
     const pids = await containerPids(base, "word-count")
-    for (const pid of pids.values()) expect(readFileSync(`/proc/${pid}/environ`, "utf8")).not.toContain(ACCESS)
+    for (const pid of pids.values()) {
+      const environ = readFileSync(`/proc/${pid}/environ`, "utf8")
+      for (const secret of [ACCESS, TOKENS.alice, TOKENS.bob]) expect(environ).not.toContain(secret)
+    }
 
     // restart of one container replaces that process only.
     const restarted = await cli(TOKENS.alice, ["restart", "api", "word-count", "1"])

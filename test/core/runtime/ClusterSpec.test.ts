@@ -45,7 +45,7 @@ describe("ClusterSpec", () => {
   it.effect("the API server's tokens stay with the runtime: a cluster whose only secrets are tokens travels without them", () =>
     Effect.gen(function* () {
       process.env["HERON_API_TOKENS"] = "alice:alice-spec-token-81f2,bob:bob-spec-token-3c9e"
-      const c = yield* load("api")
+      const c = yield* ClusterLoader.loadCluster("api", [dir], { withApi: true }).pipe(Effect.provide(NodeContext.layer))
       expect(c.api.tokens).toEqual({ alice: "alice-spec-token-81f2", bob: "bob-spec-token-3c9e" })
       const json = Option.getOrThrow(yield* ClusterSpec.encode(c))
       expect(json).not.toContain("spec-token")
