@@ -5,6 +5,7 @@ import * as Planning from "../../core/cli/heron/Planning.js"
 import * as Progress from "../../core/cli/heron/Progress.js"
 import * as Submit from "../../core/cli/heron/Submit.js"
 import type { StateManagerService } from "../../core/StateManager.js"
+import type { UploaderService } from "../../core/Uploader.js"
 import { StateError } from "../../core/StateManager.js"
 import * as Supervisor from "../../core/supervisor/Supervisor.js"
 import { clocked, clusterOf, makeScheduler, makeStateManagerService, makeUploader, stateOf } from "../supervisor/fakes.js"
@@ -164,6 +165,55 @@ describe("heron submit", () => {
       expect(error.message).toBe('cannot pack wc: topology.stmgrs must be an integer >= 1, got "zero"')
       expect(yield* stateOf(sm, "wc")).toEqual([])
       expect(yield* uploader.ops).toEqual([])
+    }))
+})
+
+describe("heron submit: upload progress", () => {
+  const MiB = 1024 * 1024
+  /** The fake uploader, reporting `reports` (bytes sent of `total`) as an uploader of a multipart
+   * upload does: 0 first, then after each part. */
+  const reporting = (uploader: UploaderService, total: number, reports: ReadonlyArray<number>): UploaderService => ({
+    ...uploader,
+    upload: (topology, localPath, options) =>
+      Effect.sync(() => {
+        for (const sent of reports) options?.onProgress?.(sent, total)
+      }).pipe(Effect.zipRight(uploader.upload(topology, localPath, options)))
+  })
+  /** The progress notes printed between the upload step and the next one. */
+  const uploadLines = (lines: ReadonlyArray<string>) =>
+    lines.slice(lines.indexOf("[4/8] uploading the package of wc") + 1, lines.indexOf("[5/8] writing the topology (RUNNING)")).filter((l) => l.endsWith("%)"))
+
+  it.effect("a large package's upload prints bytes and percent under the upload step, in order", () =>
+    Effect.gen(function*() {
+      const { env, lines } = yield* setup({ runtime: true })
+      const total = Math.round(20.3 * MiB)
+      const parts = [0, 8 * MiB, 8 * MiB, 16 * MiB, total, total]
+      yield* clocked(Submit.submit(request(), { ...env, uploader: reporting(env.uploader, total, parts) }))
+      // The 0 and the repeated counts print nothing; the last line is 100%.
+      expect(uploadLines(yield* lines)).toEqual([
+        "8.0 MiB of 20.3 MiB sent (39%)",
+        "16.0 MiB of 20.3 MiB sent (78%)",
+        "20.3 MiB of 20.3 MiB sent (100%)"
+      ])
+    }))
+
+  it.effect("a small package's upload prints no progress", () =>
+    Effect.gen(function*() {
+      const { env, lines } = yield* setup({ runtime: true })
+      yield* clocked(Submit.submit(request(), { ...env, uploader: reporting(env.uploader, 300 * 1024, [0, 300 * 1024]) }))
+      expect(uploadLines(yield* lines)).toEqual([])
+    }))
+
+  it.effect("a failed upload still prints what was sent before it failed", () =>
+    Effect.gen(function*() {
+      const { env, lines, uploader } = yield* setup({ runtime: true })
+      yield* uploader.failUploads(true)
+      const error = yield* Effect.flip(clocked(Submit.submit(request(), { ...env, uploader: reporting(env.uploader, 12 * MiB, [0, 5 * MiB]) })))
+      expect(error.message).toBe("uploading the package: disk full")
+      const all = yield* lines
+      expect(all.slice(all.indexOf("[4/8] uploading the package of wc") + 1, all.indexOf("[4/8] uploading the package of wc") + 2)).toEqual([
+        "5.0 MiB of 12.0 MiB sent (41%)"
+      ])
     }))
 })
 

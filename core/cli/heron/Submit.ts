@@ -22,6 +22,7 @@ import { because, CommandError } from "./CommandError.js"
 import type { Progress } from "./Progress.js"
 import { withRollback } from "./Rollback.js"
 import { formatTarget, mergeConfig, type Target } from "./Target.js"
+import { withUploadProgress } from "./UploadProgress.js"
 import * as Wait from "./Wait.js"
 
 /**
@@ -222,7 +223,9 @@ export const deploy = (req: DeployRequest, env: Pick<SubmitEnv, "stateManager" |
     return yield* withRollback(progress, (rollback) =>
     Effect.gen(function*() {
       yield* progress.step(4, total, `uploading the package of ${name}`)
-      const packageUri = yield* uploader.upload(name, prepared.pkg.file).pipe(Effect.mapError(because("uploading the package")))
+      const packageUri = yield* withUploadProgress(progress, (options) => uploader.upload(name, prepared.pkg.file, options)).pipe(
+        Effect.mapError(because("uploading the package"))
+      )
       yield* rollback.push("restoring the previous upload", uploader.undo(name))
       yield* progress.detail(`uploaded to ${packageUri}`)
 

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Data, Effect, type Scope } from "effect"
+import { Data, Effect, Exit, Scope } from "effect"
 
 export class S3rverError extends Data.TaggedError("S3rverError")<{ readonly message: string }> {}
 
@@ -53,6 +53,15 @@ export interface S3rverServer {
   }
   /** Creates another (empty) bucket. */
   readonly createBucket: (name: string) => Effect.Effect<void>
+  /** Every request it received so far, in order (to tell who fetched what). */
+  readonly requests: () => ReadonlyArray<S3rverRequest>
+}
+
+/** One request s3rver received. */
+export interface S3rverRequest {
+  readonly method: string
+  /** Path and query, e.g. `/heron/packages/wc/topology.tar.gz`. */
+  readonly url: string
 }
 
 /** Starts s3rver on a free port of 127.0.0.1 with `buckets` created (default `["heron"]`). */
@@ -84,6 +93,8 @@ export const startS3rver = (buckets: ReadonlyArray<string> = ["heron"]): Effect.
           return server.close().catch(() => undefined)
         })
     )
+    const received: Array<S3rverRequest> = []
+    server.httpServer?.on("request", (req) => received.push({ method: req.method ?? "", url: req.url ?? "" }))
     const endpoint = `http://127.0.0.1:${address.port}`
     const clientOptions = {
       endpoint,
@@ -99,5 +110,13 @@ export const startS3rver = (buckets: ReadonlyArray<string> = ["heron"]): Effect.
         (client) => Effect.promise(() => client.send(new CreateBucketCommand({ Bucket: name }))),
         (client) => Effect.sync(() => client.destroy())
       ).pipe(Effect.asVoid)
-    return { endpoint, port: address.port, directory, buckets, clientOptions, createBucket }
+    return { endpoint, port: address.port, directory, buckets, clientOptions, createBucket, requests: () => [...received] }
   })
+
+/** The same server for code outside Effect (a plain `beforeAll`): `close()` stops it and removes
+ * its files. */
+export const launchS3rver = async (buckets?: ReadonlyArray<string>): Promise<S3rverServer & { readonly close: () => Promise<void> }> => {
+  const scope = Effect.runSync(Scope.make())
+  const server = await Effect.runPromise(startS3rver(buckets).pipe(Scope.extend(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause)))))
+  return { ...server, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}

@@ -33,6 +33,20 @@ export const secretsOf = (o: ClientOptions): ReadonlyArray<string> =>
     : [o.credentials.accessKeyId, o.credentials.secretAccessKey, ...(o.credentials.sessionToken === undefined ? [] : [o.credentials.sessionToken])]
       .map(Redacted.value)
 
+/** The SDK's own switch for the warning below. */
+const NODE_VERSION_WARNING_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"
+
+/**
+ * On Node 20 the SDK's first client prints a multi-line `NodeVersionSupportWarning` (its releases
+ * after January 2027 need Node 22) straight to stderr, where it breaks the runtime's and the
+ * containers' JSON log lines and lands in the middle of `heron submit`'s progress. The SDK reads
+ * its switch from the environment when a client is made, so it is set there, unless the user set
+ * it either way.
+ */
+const quietNodeVersionWarning = (): void => {
+  if (process.env[NODE_VERSION_WARNING_SWITCH] === undefined) process.env[NODE_VERSION_WARNING_SWITCH] = "true"
+}
+
 /**
  * A client for `o`. The SDK's optional request checksums are off and response checksums are only
  * checked where S3 requires them: several S3-compatible servers (s3rver among them) store the
@@ -40,6 +54,7 @@ export const secretsOf = (o: ClientOptions): ReadonlyArray<string> =>
  * to end with its own SHA-256 instead.
  */
 export const makeClient = (o: ClientOptions): S3Client => {
+  quietNodeVersionWarning()
   const c = o.credentials
   return new S3Client({
     ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
