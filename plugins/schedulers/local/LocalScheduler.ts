@@ -198,7 +198,22 @@ export const make = (config: Config) =>
 
       status: (topology) =>
         SynchronizedRef.get(state).pipe(
-          Effect.map((ts) => Option.match(HashMap.get(ts, topology.name), { onNone: () => [], onSome: (t) => t.containers })),
+          // A topology another runtime recorded (this one being a standby that has just taken
+          // over) is reported from the record, so that the supervisor knows it adopts.
+          Effect.flatMap((ts) => Option.match(HashMap.get(ts, topology.name), {
+            onSome: (t) => Effect.succeed(t.containers),
+            onNone: () =>
+              Store.validateName(topology.name).pipe(
+                // An unreadable record is no container of ours (start-up said so already).
+                Effect.flatMap((name) => Store.read(join(root, name)).pipe(Effect.orElseSucceed(() => Option.none<Store.StoredTopology>()))),
+                Effect.flatMap((stored) => Effect.map(Clock.currentTimeMillis, (now) =>
+                  Option.match(Option.filter(stored, (s) => s.topology.name === topology.name), {
+                    onNone: () => [],
+                    onSome: (s) => s.containers.map((c) => State.adopt(c, { backoffMs: monitor.backoffMs, now }))
+                  }))),
+                Effect.mapError(fail("status", topology.name))
+              )
+          })),
           Effect.flatMap((containers) =>
             Effect.forEach(containers, (c) =>
               State.checkExited(c).pipe(Effect.map((exited) =>

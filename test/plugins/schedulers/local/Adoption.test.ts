@@ -79,6 +79,25 @@ describe("local scheduler adoption", () => {
       }))
     }))
 
+  it.live("a standby started before the leader scheduled reports the leader's recorded containers, then adopts them", () =>
+    Effect.gen(function*() {
+      const h = home()
+      yield* Effect.scoped(Effect.gen(function*() {
+        // The standby's scheduler exists first, knowing nothing; the leader schedules afterwards.
+        const standby = yield* scheduler(h)
+        const leaderScope = yield* Scope.make()
+        const leader = yield* Layer.buildWithScope(schedulerLayer(h), leaderScope).pipe(Effect.map((ctx) => Context.get(ctx, Scheduler)))
+        yield* leader.schedule(request("late", [0, 1]))
+        const recorded = yield* leader.status(topologyRef("late"))
+        yield* Scope.close(leaderScope, Exit.void)
+        // What the supervisor asks first, to tell adopting from launching.
+        expect((yield* standby.status(topologyRef("late"))).map((c) => [c.handle, c.state])).toEqual(recorded.map((c) => [c.handle, "running"]))
+        yield* standby.update(request("late", [0, 1]))
+        expect(yield* pids(standby, "late")).toEqual(recorded.map((c) => pidOf(c.handle)))
+        yield* standby.kill(topologyRef("late"))
+      }))
+    }))
+
   it.scopedLive("a recorded pid that now belongs to another process (other start time) counts as exited and is not signalled", () =>
     Effect.gen(function*() {
       const h = home()
