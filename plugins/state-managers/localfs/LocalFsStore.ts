@@ -10,11 +10,13 @@
  *   read as absent and are left out of `children`; the stale file stays until it is overwritten or
  *   removed (it is never deleted behind a writer's back). When the store's scope closes, the
  *   ephemeral nodes it wrote are removed, like a ZooKeeper session's.
- * - Locks are lock files taken by exclusive creation; see `internal/FileLock.ts`.
+ * - Locks are lock files taken by exclusive creation; see `internal/FileLock.ts`. A lock is held
+ *   for the taker's scope and no longer than the store's; leadership is the election's lock held
+ *   (`leadershipByLock`), so closing the store hands it over, as closing a ZooKeeper session does.
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Duration, Effect, Either, HashMap, Option, Ref, type Scope, Stream } from "effect"
+import { Deferred, Duration, Effect, Either, ExecutionStrategy, Exit, HashMap, Option, Ref, Scope, Stream } from "effect"
 import { syncDirectory } from "../../../core/internal/atomicFile.js"
 import { StateError } from "../../../core/StateManager.js"
 import { leadershipByLock } from "../../../core/state/leadershipByLock.js"
@@ -158,10 +160,22 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
           Effect.as(watchFolderChildren({ fs, dir, pollInterval, read: children(nodePath) }))
         )).pipe(Stream.unwrap)
 
+    /** Completed when the store's scope closes: its locks are released then, and its elections
+     * end, as a ZooKeeper session's do. */
+    const closed = yield* Deferred.make<void>()
+    const storeScope = yield* Effect.scope
+    const isClosed = (op: string, nodePath: string) =>
+      Effect.flatMap(Deferred.isDone(closed), (done) => (done ? Effect.fail(fail(op, nodePath)("the store is closed")) : Effect.void))
+
+    // Held for the caller's scope and no longer than the store's: whichever closes first releases it.
     const lock = (nodePath: string, timeout: Duration.DurationInput) =>
-      Effect.flatMap(fileOf("lock", nodePath), (file) => FileLock.acquire(env, nodePath, file, timeout)).pipe(
-        Effect.withSpan("LocalFsStore.lock", { attributes: { path: nodePath } })
-      )
+      Effect.gen(function* () {
+        const file = yield* fileOf("lock", nodePath)
+        yield* isClosed("lock", nodePath)
+        const held = yield* Scope.fork(storeScope, ExecutionStrategy.sequential)
+        yield* Effect.addFinalizer((exit) => Scope.close(held, exit))
+        yield* FileLock.acquire(env, nodePath, file, timeout).pipe(Scope.extend(held))
+      }).pipe(Effect.withSpan("LocalFsStore.lock", { attributes: { path: nodePath } }))
 
     // The session ends: drop the ephemeral nodes this store wrote, unless someone rewrote them since.
     yield* Effect.addFinalizer(() =>
@@ -172,7 +186,18 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
           ), { discard: true }))
     )
 
-    const leadership = (nodePath: string) => leadershipByLock(lock, nodePath)
+    yield* Effect.addFinalizer(() => Deferred.done(closed, Exit.void))
+
+    // When the store closes (which releases the election's lock), a leader says `false`, then the
+    // stream fails, as a closed ZooKeeper session's election does.
+    const leadership = (nodePath: string) =>
+      Stream.unwrap(Effect.map(Ref.make(false), (leading) =>
+        leadershipByLock(lock, nodePath).pipe(
+          Stream.tap((v) => Ref.set(leading, v)),
+          Stream.interruptWhen(Deferred.await(closed)),
+          Stream.concat(Stream.unwrap(Effect.map(Ref.get(leading), (was) => (was ? Stream.make(false) : Stream.empty)))),
+          Stream.concat(Stream.fail(fail("leadership", nodePath)("the store is closed")))
+        )))
 
     return { read, write, remove, children, watch, watchChildren, leadership, lock } satisfies NodeStore
   })

@@ -86,23 +86,4 @@ layer(NodeContext.layer, { excludeTestServices: true })("localfs through makeSta
         }))
     }
   })
-
-  it.scoped("lists several topologies in name order and overwrites in place", () =>
-    Effect.gen(function* () {
-      const { store } = yield* tempStore()
-      const sm = makeStateManager(store)
-      for (const name of ["b", "a", "c"]) yield* sm.set("topologies", name, new Topology({ ...topology, name }))
-      yield* sm.set("topologies", "a", new Topology({ ...topology, name: "a", state: "PAUSED" }))
-      expect(yield* sm.list("topologies")).toEqual(["a", "b", "c"])
-      expect(Option.map(yield* sm.get("topologies", "a"), (t) => t.state)).toEqual(Option.some("PAUSED"))
-    }))
-
-  it.scoped("reports a stored value that does not decode as a StateError", () =>
-    Effect.gen(function* () {
-      const { store } = yield* tempStore()
-      yield* store.write("/tmanagers/wc", new TextEncoder().encode(`{"nope":1}`), { ephemeral: true })
-      const err = yield* Effect.flip(makeStateManager(store).get("tmanagers", "wc"))
-      expect(err._tag).toBe("StateError")
-      expect(err.path).toBe("/tmanagers/wc")
-    }))
 })

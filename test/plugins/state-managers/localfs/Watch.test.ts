@@ -1,7 +1,6 @@
 import { NodeContext } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Fiber, Option, Queue, Stream } from "effect"
-import { SchedulerLocation } from "../../../../core/model/Locations.js"
 import * as LocalFsStore from "../../../../plugins/state-managers/localfs/LocalFsStore.js"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import type { NodeStore } from "../../../../core/state/NodeStore.js"
@@ -66,20 +65,6 @@ layer(NodeContext.layer, { excludeTestServices: true })("LocalFsStore.watch", (i
       yield* kill(child)
       expect(yield* w.next).toEqual(Option.none())
     }), { timeout: 30_000 })
-
-  it.scoped("gives typed values through the StateManager", () =>
-    Effect.gen(function* () {
-      const { store } = yield* tempStore()
-      const sm = makeStateManager(store)
-      const loc = (n: number) => new SchedulerLocation({ topologyName: "wc", httpEndpoint: `http://localhost:${n}`, jobPageLinks: [] })
-      const seen = yield* Queue.unbounded<Option.Option<SchedulerLocation>>()
-      yield* sm.watch("schedulers", "wc").pipe(Stream.runForEach((v) => Queue.offer(seen, v)), Effect.forkScoped)
-      expect(yield* Queue.take(seen)).toEqual(Option.none())
-      yield* sm.set("schedulers", "wc", loc(1))
-      expect(yield* Queue.take(seen)).toEqual(Option.some(loc(1)))
-      yield* sm.set("schedulers", "wc", loc(2))
-      expect(yield* Queue.take(seen)).toEqual(Option.some(loc(2)))
-    }))
 
   it.scoped("closes its fs watcher when interrupted", () =>
     Effect.gen(function* () {

@@ -1,11 +1,10 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { isEphemeralKind, stateKinds } from "../../../../core/StateManager.js"
-import { Topology } from "../../../../core/model/Topology.js"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import { skipWithoutZooKeeper } from "../../../support/services/zookeeper.js"
-import { samples, topology } from "./fixtures/samples.js"
-import { freshRoot, openStore, rawClient, statOf, TestZooKeeper, text, textOf, zkLayer } from "./helpers.js"
+import { samples } from "./fixtures/samples.js"
+import { freshRoot, openStore, rawClient, statOf, TestZooKeeper, textOf, zkLayer } from "./helpers.js"
 
 describe.skipIf(skipWithoutZooKeeper())("zookeeper through makeStateManager", () => {
   layer(zkLayer(), { timeout: "60 seconds", excludeTestServices: true })((it) => {
@@ -35,15 +34,6 @@ describe.skipIf(skipWithoutZooKeeper())("zookeeper through makeStateManager", ()
         }
       }))
 
-    it.scoped("lists several topologies in name order and overwrites in place", () =>
-      Effect.gen(function* () {
-        const sm = makeStateManager(yield* openStore(freshRoot()))
-        for (const name of ["b", "a", "c"]) yield* sm.set("topologies", name, new Topology({ ...topology, name }))
-        yield* sm.set("topologies", "a", new Topology({ ...topology, name: "a", state: "PAUSED" }))
-        expect(yield* sm.list("topologies")).toEqual(["a", "b", "c"])
-        expect(Option.map(yield* sm.get("topologies", "a"), (t) => t.state)).toEqual(Option.some("PAUSED"))
-      }))
-
     it.scoped("takes the update lock at /locks/<topology>__updateTopology and removes it on release", () =>
       Effect.gen(function* () {
         const zk = yield* TestZooKeeper
@@ -55,15 +45,6 @@ describe.skipIf(skipWithoutZooKeeper())("zookeeper through makeStateManager", ()
           expect(Option.isSome(yield* statOf(raw, `${root}/locks/wc__updateTopology`))).toBe(true)
         }))
         expect(yield* statOf(raw, `${root}/locks/wc__updateTopology`)).toEqual(Option.none())
-      }))
-
-    it.scoped("reports a stored value that does not decode as a StateError naming the node", () =>
-      Effect.gen(function* () {
-        const store = yield* openStore(freshRoot())
-        yield* store.write("/tmanagers/wc", text(`{"nope":1}`), { ephemeral: true })
-        const err = yield* Effect.flip(makeStateManager(store).get("tmanagers", "wc"))
-        expect(err._tag).toBe("StateError")
-        expect(err.path).toBe("/tmanagers/wc")
       }))
   })
 })

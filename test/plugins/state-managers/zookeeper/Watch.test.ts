@@ -1,6 +1,5 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Fiber, Option, Stream } from "effect"
-import { SchedulerLocation } from "../../../../core/model/Locations.js"
+import { Effect, Option, Stream } from "effect"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import { skipWithoutZooKeeper } from "../../../support/services/zookeeper.js"
 import { collect, freshRoot, openStore, requestsFrom, spawnChild, TestZooKeeper, text, waitForLine, watchesOf, zkLayer } from "./helpers.js"
@@ -89,23 +88,6 @@ describe.skipIf(skipWithoutZooKeeper())("ZkStore.watch and watchChildren", () =>
         yield* other.remove("/f")
         yield* other.write("/f/b", text(""), { ephemeral: false })
         expect(yield* names.next).toEqual(["b"])
-      }))
-
-    it.scoped("gives typed values through the StateManager, and stops when interrupted", () =>
-      Effect.gen(function* () {
-        const root = freshRoot()
-        const sm = makeStateManager(yield* openStore(root))
-        const writer = makeStateManager(yield* openStore(root))
-        const loc = (n: number) => new SchedulerLocation({ topologyName: "wc", httpEndpoint: `http://localhost:${n}`, jobPageLinks: [] })
-        const w = yield* collect(sm.watch("schedulers", "wc"))
-        expect(yield* w.next).toEqual(Option.none())
-        yield* writer.set("schedulers", "wc", loc(1))
-        expect(yield* w.next).toEqual(Option.some(loc(1)))
-        yield* writer.set("schedulers", "wc", loc(2))
-        expect(yield* w.next).toEqual(Option.some(loc(2)))
-        yield* Fiber.interrupt(w.fiber)
-        yield* writer.set("schedulers", "wc", loc(3))
-        expect(yield* w.quietFor("300 millis")).toBe(true)
       }))
   })
 })
