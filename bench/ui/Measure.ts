@@ -79,12 +79,13 @@ export const measureLoad = async (
   page.on("console", (m) => {
     if (m.type() === "error") consoleErrors.push(m.text())
   })
+  // Every request to the Tracker, whoever made it: the UI's client, or the page's preloads of the plans.
   page.on("request", (r) => {
-    if (r.resourceType() === "fetch" || r.resourceType() === "xhr") started.set(r.url() + r.method(), performance.now())
+    if (isTracker(new URL(r.url()).pathname)) started.set(r.url() + r.method(), performance.now())
   })
   page.on("requestfinished", async (r) => {
-    if (r.resourceType() !== "fetch" && r.resourceType() !== "xhr") return
     const u = new URL(r.url())
+    if (!isTracker(u.pathname)) return
     const sizes = await r.sizes().catch(() => ({ responseBodySize: 0 }))
     const t0 = started.get(r.url() + r.method()) ?? performance.now()
     requests.push({ path: u.pathname, query: u.search, bytes: sizes.responseBodySize, ms: performance.now() - t0, at: performance.now() })

@@ -1,6 +1,8 @@
 // The UI's typed clients stay in step with the server's definitions: the browser's Tracker API is
 // TrackerApi made of the very same group values (minus the API server's group, which it mirrors),
 // and the control verbs the UI calls have the API server's methods, paths and query parameters.
+import { readdirSync, readFileSync } from "node:fs"
+import { join, relative } from "node:path"
 import { HttpApi, type HttpApiGroup } from "@effect/platform"
 import { Option, SchemaAST } from "effect"
 import { describe, expect, it } from "vitest"
@@ -8,6 +10,7 @@ import { ApiServerApi } from "../../core/api/ApiServerApi.js"
 import { TrackerApi } from "../../core/tracker/TrackerApi.js"
 import { ControlApi } from "../../ui/src/api/ControlApi.js"
 import { BrowserTrackerApi, serverOnlyGroups } from "../../ui/src/api/BrowserTrackerApi.js"
+import { repoRoot } from "../support/processes.js"
 
 interface Route {
   readonly group: string
@@ -54,5 +57,17 @@ describe("the UI's clients and the server's API", () => {
       // The UI may send fewer query parameters, never one the server does not know.
       for (const key of r.query) expect(s?.query, `${r.name}?${key}`).toContain(key)
     }
+  })
+
+  it("the UI makes no request of its own: no fetch, XMLHttpRequest, EventSource, WebSocket or beacon outside the typed clients", () => {
+    const src = join(repoRoot, "ui/src")
+    const files = readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => /\.tsx?$/.test(f))
+    expect(files.length).toBeGreaterThan(20)
+    const own = /\bfetch\s*\(|\bXMLHttpRequest\b|\bEventSource\b|\bWebSocket\b|\bsendBeacon\b/
+    const offenders = files.flatMap((f) => {
+      const lines = readFileSync(join(src, f), "utf8").split("\n")
+      return lines.flatMap((line, k) => (own.test(line) ? [`${relative(repoRoot, join(src, f))}:${k + 1}: ${line.trim()}`] : []))
+    })
+    expect(offenders).toEqual([])
   })
 })

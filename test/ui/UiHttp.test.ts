@@ -1,13 +1,17 @@
 // The runtime serves the UI beside the Tracker (core/tracker/UiHttp.ts, mounted by Tracker.serve):
-// content types, cache headers, gzip, SPA fallback for client routes, 404s, a rebuild picked up
-// without a restart, a clear 503 when the UI was never built, and the API answering as before.
+// content types, cache headers, gzip, SPA fallback for client routes, 404s, a topology page's
+// preloads (the very requests the UI's client makes first), a rebuild picked up without a
+// restart, a clear 503 when the UI was never built, and the API answering as before.
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
+import { FetchHttpClient, HttpApiClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Tracker from "../../core/tracker/Tracker.js"
+import { BrowserTrackerApi } from "../../ui/src/api/BrowserTrackerApi.js"
+import { parseRoute, trackerParams } from "../../ui/src/model/Address.js"
 import { TestState } from "../core/tracker/fixtures.js"
 
 const INDEX = `<!doctype html><title>Heron</title><script type="module" src="/assets/main-abc123.js"></script>`
@@ -29,6 +33,10 @@ const builtUi = (withIndex: boolean) =>
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
   )
 
+/** The preload links UiHttp adds to a topology's page. */
+const PRELOADS = /\s*<link rel="preload" as="fetch" crossorigin="anonymous" href="[^"]+">/g
+const preloadsIn = (html: string) => [...html.matchAll(PRELOADS)].map((m) => (m[0].match(/href="([^"]+)"/)?.[1] ?? "").replaceAll("&amp;", "&"))
+
 const serve = (uiDir: string) =>
   Effect.flatMap(Layer.build(Tracker.serve({ port: 0, host: "127.0.0.1", uiDir }).pipe(Layer.provide(TestState))), Tracker.boundAddress)
 
@@ -44,7 +52,7 @@ describe("the UI served by the runtime", () => {
       const base = yield* serve(yield* builtUi(true))
       for (const path of ["/", "/topology/local/alice/default/wc", "/topology/local/alice/default/wc/instance/container_1_split_3?tab=logs"]) {
         const r = yield* get(`${base}${path}`)
-        expect([path, r.status, r.text]).toEqual([path, 200, INDEX])
+        expect([path, r.status, r.text.replace(PRELOADS, "")]).toEqual([path, 200, INDEX])
         expect(r.headers.get("content-type")).toBe("text/html; charset=utf-8")
         expect(r.headers.get("cache-control")).toBe("no-cache")
         expect(r.headers.get("content-security-policy")).toContain("script-src 'self'")
@@ -91,6 +99,40 @@ describe("the UI served by the runtime", () => {
       expect(JSON.parse(missing.text)).toMatchObject({ status: "failure", message: "Missing argument: topology" })
       const openapi = JSON.parse((yield* get(`${base}${Tracker.OPENAPI_PATH}`)).text) as { paths: Record<string, unknown> }
       expect(Object.keys(openapi.paths)).toContain("/topologies/metrics")
+    }).pipe(Effect.scoped))
+
+  it.live("a topology's page preloads exactly the requests the UI's client makes first; other pages none", () =>
+    Effect.gen(function*() {
+      const base = yield* serve(yield* builtUi(true))
+      // Escapes in the path (a space, a plus, a slash) must come out as the client writes them.
+      const path = "/topology/local/alice%20b/default/word%2Bcount%2Fv2"
+      const page = yield* get(`${base}${path}`)
+      const preloads = preloadsIn(page.text)
+      expect(preloads).toHaveLength(3)
+      expect(page.text.indexOf("rel=\"preload\"")).toBeLessThan(page.text.indexOf("<script"))
+      expect(page.headers.get("etag")).not.toBe((yield* get(`${base}/`)).headers.get("etag"))
+
+      // What the UI's client asks for on that page, through the browser's fetch (recorded here).
+      const route = parseRoute(new URL(path, base).pathname)
+      if (route.page !== "topology") throw new Error(`not a topology page: ${path}`)
+      const asked: Array<string> = []
+      const recording: typeof fetch = (input) => {
+        asked.push(String(input))
+        return Promise.resolve(new Response("{}", { status: 500 }))
+      }
+      const urlParams = trackerParams(route.address)
+      yield* Effect.flatMap(HttpApiClient.make(BrowserTrackerApi, { baseUrl: base }), (client) =>
+        Effect.all([
+          Effect.either(client.topologies.logicalplan({ urlParams })),
+          Effect.either(client.topologies.executionstate({ urlParams })),
+          Effect.either(client.topologies.physicalplan({ urlParams }))
+        ])).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(Layer.succeed(FetchHttpClient.Fetch, recording)))
+      expect(preloads.sort()).toEqual(asked.map((u) => `${new URL(u).pathname}${new URL(u).search}`).sort())
+      expect(preloads[0]).toContain("role=alice+b&topology=word%2Bcount%2Fv2")
+
+      for (const other of ["/", "/topology/local/alice/default/wc/container/1", "/topology/local/alice/default/wc/instance/container_1_split_3", "/topology/local/%E0%A4%A/default/wc"]) {
+        expect([other, preloadsIn((yield* get(`${base}${other}`)).text)]).toEqual([other, []])
+      }
     }).pipe(Effect.scoped))
 
   it.live("picks up a rebuild without a restart", () =>

@@ -1,8 +1,9 @@
 // The Heron UI in Debian's Chromium against a real runtime running examples/word-count.ts: the
-// topology list, the topology page (DAG mapped onto containers on hover, overlays, counters,
-// charts, exceptions, config), the container and instance pages (log paging and follow, files,
-// pid, stack, heap statistics, a heap dump downloaded and parsed as a V8 snapshot), keyboard use,
-// a narrow window, and no console errors anywhere. Screenshots go to test/artifacts/.
+// topology list (health in words), the topology page (DAG mapped onto containers on hover, every
+// overlay, counters, charts, exceptions, config), the container and instance pages (log paging
+// and follow, files, exceptions, metrics, pid, thread, stack, heap statistics, heap dumps
+// downloaded and parsed as V8 snapshots), keyboard use, 1280×800 and a narrow window, the
+// controls, and no console errors anywhere. Screenshots go to test/artifacts/.
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Browser, Page } from "playwright-core"
@@ -10,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from "vitest"
 import { isRecord, result } from "../support/localCluster.js"
 import { stopAll } from "../support/processes.js"
 import { describeBrowser, launch, screenshot, watch } from "./support/browser.js"
-import { controlJourney, keyboardJourney, narrowPages } from "./support/journeys.js"
+import { controlJourney, fitPages, keyboardJourney } from "./support/journeys.js"
+import { instanceJourney, listHealthJourney, planOf, topologyDetails } from "./support/views.js"
 import { startWordCount, type WordCount } from "./support/wordCount.js"
 
 const record = (u: unknown): Record<string, unknown> => (isRecord(u) ? u : {})
@@ -27,12 +29,6 @@ const ready = () => {
 const openTopology = async (page: Page, w: WordCount) => {
   await page.goto(`${w.base}${w.path}`)
   await page.locator("section.topology[data-health=ready] figure.dag svg").waitFor({ timeout: 60_000 })
-}
-
-/** The physical plan's instances per container, as the Tracker says. */
-const groups = async (w: WordCount): Promise<Record<string, Array<string>>> => {
-  const plan = record(await result(`${w.base}/topologies/physicalplan?${w.query}`))
-  return Object.fromEntries(Object.entries(record(plan["instance_groups"])).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).sort() : []]))
 }
 
 describeBrowser("the Heron UI in Chromium, against a running word count", () => {
@@ -98,10 +94,23 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     await page.context().close()
   }, 120_000)
 
+  it("says healthy in words when nothing is wrong, and marks back-pressure and failures in words and glyphs; filters hide what they do not match", async () => {
+    const { browser, wc } = ready()
+    expect(await listHealthJourney(browser, wc)).toEqual([])
+  }, 120_000)
+
   it("draws the DAG and the containers, maps one onto the other on hover, with overlays, counters, charts and config, in few requests", async () => {
     const { browser, wc } = ready()
     const { page, errors, requests } = await watch(browser)
+    // The plans are preloaded by the page's HTML (Chromium's type "other", not the client's "fetch")
+    // and the UI's client takes them from there: one request each.
+    const plans: Array<string> = []
+    page.on("request", (r) => {
+      const path = new URL(r.url()).pathname
+      if (path === "/topologies/logicalplan" || path === "/topologies/physicalplan") plans.push(`${r.resourceType()} ${path}`)
+    })
     await openTopology(page, wc)
+    expect(plans.sort()).toEqual(["other /topologies/logicalplan", "other /topologies/physicalplan"])
     // What it took to draw it: requests per component (3 of them: metrics, exceptions) and per
     // topology (plans, state, scheduler, stream managers, a chart), none per instance. Live refresh
     // repeats the same ones: distinct requests are counted.
@@ -116,7 +125,7 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     expect(await page.locator(".edge-label").allTextContents()).toEqual(expect.arrayContaining(["SHUFFLE", "FIELDS"]))
 
     // Containers hold exactly the physical plan's instances.
-    const plan = await groups(wc)
+    const plan = (await planOf(wc)).groups
     for (const [group, ids] of Object.entries(plan)) {
       const c = page.locator(`li[data-container="${group.replace("container_", "")}"] a.inst`)
       const shown = (await c.evaluateAll((els) => els.map((e) => e.getAttribute("href")?.split("/").pop() ?? ""))).sort()
@@ -162,6 +171,8 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     expect(await config.locator("td").innerText()).toBe("1")
     await screenshot(page, "topology")
 
+    // Every overlay, grades told apart without colour, counters over 3 h and all, a chart over 1 h.
+    await topologyDetails(page, wc, requests)
     expect(errors).toEqual([])
     await page.context().close()
   }, 180_000)
@@ -195,7 +206,7 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     await page.context().close()
   }, 120_000)
 
-  it("pages through a container's log and follows it, browses and downloads its files, shows its process", async () => {
+  it("pages through a container's log and follows it, browses and downloads its files, shows its process, its heap and a heap dump", async () => {
     const { browser, wc } = ready()
     const { page, errors } = await watch(browser)
     await openTopology(page, wc)
@@ -228,13 +239,26 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     await screenshot(page, "container-files")
 
     await page.getByRole("tab", { name: "Instances" }).click()
-    const listed = (await page.locator(".instance-list a").allInnerTexts()).sort()
-    expect(listed).toEqual((await groups(wc))["container_1"])
+    const inContainer1 = (await planOf(wc)).groups["container_1"]
+    await expect.poll(async () => (await page.locator(".instance-list a").allInnerTexts()).sort(), { timeout: 30_000 }).toEqual(inContainer1)
 
     await page.getByRole("tab", { name: "Process & stack" }).click()
     await expect.poll(() => page.getByTestId("pid").innerText(), { timeout: 30_000 }).toBe(String(stmgr["pid"]))
     await page.getByRole("button", { name: "Take a stack dump" }).click()
     await expect.poll(() => page.getByTestId("jstack").innerText(), { timeout: 60_000 }).toContain(`pid ${String(stmgr["pid"])}`)
+    expect(await page.getByTestId("thread").innerText()).toBe("0")
+
+    // The heap of the container's main thread (its stream manager): statistics, then a dump.
+    await page.getByRole("tab", { name: "Memory & heap dump" }).click()
+    await expect.poll(() => page.locator("table.histo tbody th").allInnerTexts(), { timeout: 60_000 }).toEqual(expect.arrayContaining(["old_space", "new_space"]))
+    await page.getByRole("button", { name: "Take a heap dump" }).click()
+    const link = page.locator("a.download")
+    await link.waitFor({ timeout: 120_000 })
+    const [dump] = await Promise.all([page.waitForEvent("download"), link.click()])
+    expect(dump.suggestedFilename()).toBe("heapdump-container-1.heapsnapshot")
+    const snapshot = record(JSON.parse(readFileSync(await dump.path(), "utf8")))
+    expect(record(record(snapshot["snapshot"])["meta"])["node_fields"]).toEqual(expect.arrayContaining(["type", "name", "id", "self_size"]))
+    await screenshot(page, "container-memory")
     expect(errors).toEqual([])
     await page.context().close()
   }, 180_000)
@@ -242,7 +266,7 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
   it("shows an instance's heap statistics and takes a heap dump that downloads as a V8 heap snapshot", async () => {
     const { browser, wc } = ready()
     const { page, errors } = await watch(browser)
-    const split = (await groups(wc))["container_1"]?.find((id) => id.includes("_split_")) ?? ""
+    const split = (await planOf(wc)).groups["container_1"]?.find((id) => id.includes("_split_")) ?? ""
     await page.goto(`${wc.base}${wc.path}/instance/${split}?tab=memory`)
     const spaces = page.locator("table.histo tbody th")
     await expect.poll(() => spaces.allInnerTexts(), { timeout: 60_000 }).toEqual(expect.arrayContaining(["old_space", "new_space"]))
@@ -272,18 +296,23 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     await page.context().close()
   }, 240_000)
 
+  it("shows an instance's own views: its log followed, its files, its exceptions with stacks, its metrics over a window, its pid, thread and stack", async () => {
+    const { browser, wc } = ready()
+    expect(await instanceJourney(browser, wc)).toEqual([])
+  }, 240_000)
+
   it("can be used with the keyboard alone: skip link, links, DAG nodes, the container grid, tabs, dialogs", async () => {
     const { browser, wc } = ready()
     expect(await keyboardJourney(browser, wc)).toEqual([])
   }, 180_000)
 
-  it("fits a narrow window", async () => {
+  it("fits a 1280×800 window and a narrow one, every page", async () => {
     const { browser, wc } = ready()
-    expect(await narrowPages(browser, wc)).toEqual([])
+    expect(await fitPages(browser, wc)).toEqual([])
   }, 180_000)
 
   // Last: it kills the topology.
-  it("deactivates (PAUSED in the Tracker), activates, restarts a container and kills the topology, each confirmed first", async () => {
+  it("deactivates (PAUSED in the Tracker), activates, restarts a container, then all, and kills the topology, each confirmed first", async () => {
     const { browser, wc } = ready()
     expect(await controlJourney(browser, wc)).toEqual([])
   }, 300_000)

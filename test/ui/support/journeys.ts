@@ -5,7 +5,7 @@
 import type { Browser, Page } from "playwright-core"
 import { expect } from "vitest"
 import { isRecord, result } from "../../support/localCluster.js"
-import { NARROW, screenshot, watch } from "./browser.js"
+import { DESKTOP, NARROW, screenshot, watch } from "./browser.js"
 import { status, until, type WordCount } from "./wordCount.js"
 
 /** What has the keyboard focus: its tag, classes, text and a few attributes. */
@@ -78,24 +78,41 @@ export const keyboardJourney = async (browser: Browser, wc: WordCount): Promise<
   return errors
 }
 
-/** The list and the topology page at phone width: nothing wider than the window. */
-export const narrowPages = async (browser: Browser, wc: WordCount): Promise<ReadonlyArray<string>> => {
-  const { page, errors } = await watch(browser, NARROW)
-  const overflow = () => page.locator("html").evaluate((root) => root.scrollWidth - root.clientWidth)
-  await page.goto(`${wc.base}/`)
-  await page.locator('tr[data-topology="word-count"]').waitFor()
-  expect(await overflow()).toBeLessThanOrEqual(0)
-  await screenshot(page, "narrow-topology-list")
-  await page.goto(`${wc.base}${wc.path}`)
-  await page.locator("section.topology[data-health=ready] figure.dag svg").waitFor({ timeout: 60_000 })
-  expect(await overflow()).toBeLessThanOrEqual(0)
-  await screenshot(page, "narrow-topology")
-  await page.goto(`${wc.base}${wc.path}/container/1`)
-  await page.locator("pre.log").waitFor()
-  expect(await overflow()).toBeLessThanOrEqual(0)
-  await screenshot(page, "narrow-container")
-  await page.context().close()
+/**
+ * Every page at 1280×800 and at phone width: nothing wider than the window (wide tables scroll
+ * inside their own region). Screenshots of the narrow ones.
+ */
+export const fitPages = async (browser: Browser, wc: WordCount): Promise<ReadonlyArray<string>> => {
+  const errors: Array<string> = []
+  const instance = `${wc.path}/instance/${encodeURIComponent(await firstInstance(wc, "split"))}`
+  const pages: ReadonlyArray<{ readonly name: string; readonly path: string; readonly ready: string }> = [
+    { name: "topology-list", path: "/", ready: 'tr[data-topology="word-count"]' },
+    { name: "topology", path: wc.path, ready: "section.topology[data-health=ready] figure.dag svg" },
+    { name: "container", path: `${wc.path}/container/1`, ready: "pre.log" },
+    { name: "instance", path: `${instance}?tab=memory`, ready: "table.histo tbody th" }
+  ]
+  for (const viewport of [DESKTOP, NARROW]) {
+    const w = await watch(browser, viewport)
+    const overflow = () => w.page.locator("html").evaluate((root) => root.scrollWidth - root.clientWidth)
+    for (const p of pages) {
+      await w.page.goto(`${wc.base}${p.path}`)
+      await w.page.locator(p.ready).first().waitFor({ timeout: 60_000 })
+      expect([viewport.width, p.name, await overflow()]).toEqual([viewport.width, p.name, 0])
+      if (viewport === NARROW) await screenshot(w.page, `narrow-${p.name}`)
+    }
+    errors.push(...w.errors)
+    await w.page.context().close()
+  }
   return errors
+}
+
+/** The id of one instance of `component`. */
+const firstInstance = async (wc: WordCount, component: string): Promise<string> => {
+  const plan = await result(`${wc.base}/topologies/physicalplan?${wc.query}`)
+  const ids = isRecord(plan) && isRecord(plan["instances"]) ? Object.keys(plan["instances"]) : []
+  const id = ids.sort().find((i) => i.includes(`_${component}_`))
+  if (id === undefined) throw new Error(`no instance of ${component} in the physical plan`)
+  return id
 }
 
 /** Opens a control's dialog and confirms it. */
@@ -131,9 +148,24 @@ export const controlJourney = async (browser: Browser, wc: WordCount): Promise<R
   await until("the topology running again", async () => ((await status(wc)) === "Running" ? true : undefined))
 
   const before = (await restartsOf(wc, 2)) ?? 0
+  const others = [(await restartsOf(wc, 1)) ?? 0]
   await confirm(page, "Restart…", async (d) => void (await d.getByLabel("Which containers").selectOption("2")))
   await until("container 2 restarted", async () => (((await restartsOf(wc, 2)) ?? 0) > before ? true : undefined))
   await expect.poll(() => said.innerText(), { timeout: 60_000 }).toMatch(/restart/i)
+  // One container only: the others were left alone.
+  expect([(await restartsOf(wc, 1)) ?? 0]).toEqual(others)
+
+  // Every container: each one's processes start again.
+  const all = await Promise.all([1, 2].map(async (i) => (await restartsOf(wc, i)) ?? 0))
+  await confirm(page, "Restart…", async (d) => {
+    expect(await d.getByLabel("Which containers").inputValue()).toBe("all")
+  })
+  await until("every container restarted", async () => {
+    const now = await Promise.all([1, 2].map(async (i) => (await restartsOf(wc, i)) ?? 0))
+    return now.every((n, k) => n > (all[k] ?? 0)) ? true : undefined
+  }, 120_000)
+  await expect.poll(() => said.innerText(), { timeout: 60_000 }).toMatch(/restart/i)
+  await until("the topology running again", async () => ((await status(wc)) === "Running" ? true : undefined))
 
   await page.getByRole("button", { name: "Kill…", exact: true }).click()
   const dialog = page.locator("dialog[open]")

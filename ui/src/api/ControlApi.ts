@@ -2,7 +2,7 @@
  * The runtime's control endpoints (its API server, on the paths of Heron's heron-apiserver), as
  * the UI calls them. The server's contract is `ApiServerApi` (core/api/ApiServerApi.ts); that
  * module also carries Node-only authentication code, so the browser cannot import it, and this
- * is its mirror for the verbs the UI uses (test/ui/ControlContract.test.ts keeps the two equal):
+ * is its mirror for the verbs the UI uses (test/ui/ClientContract.test.ts keeps the two equal):
  *
  * - `POST /api/v1/topologies/{cluster}/{role}/{environ}/{name}/activate` and `.../deactivate`;
  * - `POST .../{name}/restart[?container=N]` (none: every container);

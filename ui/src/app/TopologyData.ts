@@ -3,9 +3,15 @@
  * instances: its structure (the logical plan, the execution state and the physical plan; the
  * packing plan once drawn), its containers' states (the scheduler's status), the health metrics
  * of every instance (one `/topologies/metrics` request per component, every instance in it, plus
- * one for the stream managers: asked as soon as the logical plan names the components, beside the
- * physical plan), counters over longer windows (one request per component, when asked) and
- * exceptions (one summary per component).
+ * one for the stream managers), counters over longer windows (one request per component, when
+ * asked) and exceptions (one summary per component).
+ *
+ * In the order that draws the page soonest: the small logical plan first, as it names the
+ * components whose health metrics to ask; then those metrics and the large physical plan
+ * together (the Tracker answers a small request queued behind the physical plan only once that
+ * is written, and the browser decodes the physical plan meanwhile); what is below the fold
+ * (exceptions, charts) once the containers are drawn. The page's HTML preloads the three plans
+ * (core/tracker/UiHttp.ts), so on a first load they are already here when the script runs.
  */
 import { Effect } from "effect"
 import { result, run, runEffect } from "../api/Run.js"
@@ -26,9 +32,9 @@ export const useLogical = (a: Address) =>
 export const useExecution = (a: Address) =>
   useResource(`es:${formatAddress(a)}`, (signal) => run((t) => result(t.topologies.executionstate({ urlParams: trackerParams(a) })), signal), { refreshMs: 5000 })
 
-/** Containers and instances: the largest answer (about 180 bytes an instance). */
-export const usePhysical = (a: Address) =>
-  useResource(`pp:${formatAddress(a)}`, (signal) => run((t) => result(t.topologies.physicalplan({ urlParams: trackerParams(a) })), signal), { refreshMs: 15_000 })
+/** Containers and instances: the largest answer (about 180 bytes an instance); asked once `enabled`. */
+export const usePhysical = (a: Address, enabled = true) =>
+  useResource(`pp:${formatAddress(a)}`, (signal) => run((t) => result(t.topologies.physicalplan({ urlParams: trackerParams(a) })), signal), { refreshMs: 15_000, enabled })
 
 /** Each instance's resources, for the memory overlay; asked once the page is drawn. */
 export const usePacking = (a: Address, enabled: boolean) =>
@@ -84,8 +90,8 @@ export const useCounters = (a: Address, components: ReadonlyArray<ComponentNode>
     { refreshMs: 60_000, enabled: enabled && components !== undefined && components.length > 0 }
   )
 
-/** Exceptions of each component, grouped by class. */
-export const useExceptionSummary = (a: Address, components: ReadonlyArray<ComponentNode> | undefined) =>
+/** Exceptions of each component, grouped by class; asked once `enabled`. */
+export const useExceptionSummary = (a: Address, components: ReadonlyArray<ComponentNode> | undefined, enabled = true) =>
   useResource(
     `exceptions:${formatAddress(a)}:${componentsKey(components ?? [])}`,
     (signal) =>
@@ -98,5 +104,5 @@ export const useExceptionSummary = (a: Address, components: ReadonlyArray<Compon
             })), { concurrency: 6 })),
         signal
       ),
-    { refreshMs: 15_000, enabled: components !== undefined && components.length > 0 }
+    { refreshMs: 15_000, enabled: enabled && components !== undefined && components.length > 0 }
   )

@@ -55,7 +55,9 @@ const seriesOf = (timeline: ReadonlyArray<{ readonly instance?: string | undefin
 
 const PER_INSTANCE_MAX = 8
 
-export const ComponentCharts = ({ address, components, selected, onSelect, kind, onKind, windowS, onWindow }: {
+export const ComponentCharts = ({ enabled = true, address, components, selected, onSelect, kind, onKind, windowS, onWindow }: {
+  /** Nothing is asked while false. */
+  readonly enabled?: boolean
   readonly address: Address
   readonly components: ReadonlyArray<ComponentNode>
   readonly selected: string
@@ -87,7 +89,7 @@ export const ComponentCharts = ({ address, components, selected, onSelect, kind,
         )
       return runEffect(Effect.map(effect, (series) => ({ series, range: [now - windowS, now] as const })), signal)
     },
-    { refreshMs: 30_000, enabled: component !== undefined && metric !== undefined }
+    { refreshMs: 30_000, enabled: enabled && component !== undefined && metric !== undefined }
   )
   if (component === undefined || metric === undefined) return <p class="muted">No component to chart.</p>
   return (

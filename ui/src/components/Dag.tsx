@@ -17,7 +17,9 @@ export interface NodeBadge {
 
 const pathOf = (points: ReadonlyArray<{ x: number; y: number }>) => points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x},${p.y}`).join(" ")
 
-export const Dag = ({ components, edges, badges, overlayLabel, onSelect }: {
+export const Dag = ({ components, edges, badges, overlayLabel, onSelect, elk = true }: {
+  /** ELK is asked (and its worker started) once true; until then the DAG is drawn by stages. */
+  readonly elk?: boolean
   readonly components: ReadonlyArray<ComponentNode>
   readonly edges: ReadonlyArray<Edge>
   readonly badges: ReadonlyMap<string, NodeBadge>
@@ -30,14 +32,14 @@ export const Dag = ({ components, edges, badges, overlayLabel, onSelect }: {
   const pointed = useHighlight()
   useEffect(() => {
     if (laid.key !== key) setLaid({ key, layout: remembered(key) ?? byStages(components, edges) })
-    if (remembered(key) !== undefined) return
+    if (remembered(key) !== undefined || !elk) return
     let live = true
     void layout(components, edges).then((l) => {
       remember(key, l)
       if (live) setLaid({ key, layout: l })
     })
     return () => void (live = false)
-  }, [key])
+  }, [key, elk])
   const l = laid.layout
   const byName = new Map(components.map((c) => [c.name, c]))
   return (

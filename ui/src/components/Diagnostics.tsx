@@ -39,7 +39,7 @@ export const ProcessInfo = ({ address, target }: { readonly address: Address; re
             {pid.data.thread_id === undefined ? null : (
               <>
                 <dt>thread</dt>
-                <dd>{pid.data.thread_id ?? "restarting"}</dd>
+                <dd data-testid="thread">{pid.data.thread_id ?? "restarting"}</dd>
               </>
             )}
             <dt>command</dt>

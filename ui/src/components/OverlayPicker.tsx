@@ -1,6 +1,9 @@
 /** The choice of health overlay (a radio group: arrow keys move within it) and its legend. */
 import { count, millis, percent } from "../model/Format.js"
-import { type Overlay, overlays } from "../model/Health.js"
+import { type Level, levelGlyph, levelWords, type Overlay, overlays } from "../model/Health.js"
+
+/** The legend shows each grade as an instance cell looks with it: its border, its glyph, its words. */
+const legend: ReadonlyArray<Level> = ["ok", "warn", "bad", "none"]
 
 /** An overlay's value in its unit. */
 export const formatOverlay = (o: Overlay, v: number | undefined): string => {
@@ -30,10 +33,11 @@ export const OverlayPicker = ({ value, onChange }: { readonly value: Overlay; re
       </label>
     ))}
     <p class="legend">
-      <span class="level level-ok">healthy</span>
-      <span class="level level-warn"><span aria-hidden="true">! </span>warning</span>
-      <span class="level level-bad"><span aria-hidden="true">‼ </span>critical</span>
-      <span class="level level-none">no data</span>
+      {legend.map((level) => (
+        <span key={level} class={`level level-${level}`} data-level={level}>
+          <span class={`inst swatch level-${level}`} aria-hidden="true">{levelGlyph[level]}</span> {levelWords[level]}
+        </span>
+      ))}
     </p>
   </fieldset>
 )

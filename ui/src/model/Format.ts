@@ -56,5 +56,8 @@ export const ago = (epochSeconds: number, nowMs: number = Date.now()): string =>
   return `${(s / 86_400).toFixed(1)} days ago`
 }
 
+// One formatter for every call: `toLocaleTimeString` builds a new one each time (a chart's table calls it per row).
+const clockFormat = new Intl.DateTimeFormat([], { hour: "numeric", minute: "numeric", second: "numeric", hour12: false })
+
 /** Clock time of a moment in ms, `02:12:18`. */
-export const clock = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour12: false })
+export const clock = (ms: number): string => clockFormat.format(ms)

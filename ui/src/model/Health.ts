@@ -67,10 +67,13 @@ export const instanceHealth = (
   backPressure: ReadonlyMap<number, number>
 ): InstanceHealth => {
   const heap = valueOf(t, NODE.heap, i.id)
+  const processed = sumOf(t, c.kind === "bolt" ? names.executed : names.emitted, i.id)
+  // A counter is reported once it counts something: an instance that reports, and no failure, failed none.
+  const reporting = heap !== undefined || processed !== undefined
   return {
     capacity: c.kind === "bolt" ? capacityOf(t, names, i.id, windowMs) : undefined,
-    failures: sumOf(t, names.failed, i.id),
-    processed: sumOf(t, c.kind === "bolt" ? names.executed : names.emitted, i.id),
+    failures: sumOf(t, names.failed, i.id) ?? (reporting ? 0 : undefined),
+    processed,
     heap,
     heapRatio: ratio(heap, i.ram),
     gcRatio: ratio(valueOf(t, NODE.gc, i.id), windowMs),

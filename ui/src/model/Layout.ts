@@ -1,7 +1,7 @@
 /**
  * The DAG's layout: ELK's layered algorithm, run in a web worker (the worker script is loaded
- * once, when the first topology page opens), left to right, with each edge's grouping as its
- * label. Until ELK answers (its worker takes a few hundred ms to start) the DAG is drawn by stages
+ * once, when the first topology page has drawn its containers), left to right, with each edge's
+ * grouping as its label. Until ELK answers (its worker takes a few hundred ms to start) the DAG is drawn by stages
  * (longest path from a spout), which is also the layout should the worker fail. ELK's layouts are
  * kept in `localStorage` by graph, so that a topology seen before is drawn by ELK at once.
  */
@@ -45,7 +45,7 @@ const nodeWidth = (c: ComponentNode) => Math.max(170, 24 + 9 * c.name.length)
 export const edgeLabel = (e: Edge): string => (e.stream === "default" ? e.grouping : `${e.grouping} · ${e.stream}`)
 
 let elk: InstanceType<typeof ELK> | undefined
-/** Starts the layout worker (idempotent): call early so that it loads while data arrives. */
+/** Starts the layout worker (idempotent). */
 export const warmUp = (): void => {
   if (elk !== undefined) return
   performance.mark("heron:layout worker")

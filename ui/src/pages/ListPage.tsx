@@ -28,6 +28,8 @@ const columns: ReadonlyArray<{ readonly key: SortKey | "instances" | "health"; r
   { key: "health", label: "Health (10 min)" }
 ]
 
+const rank: Readonly<Record<Level, number>> = { none: 0, ok: 1, warn: 2, bad: 3 }
+
 /** The problems of a row, worst first; none: healthy. */
 const problems = (d: RowDetail | undefined): ReadonlyArray<{ readonly level: Level; readonly text: string }> => {
   if (d === undefined) return []
@@ -35,7 +37,7 @@ const problems = (d: RowDetail | undefined): ReadonlyArray<{ readonly level: Lev
   if (d.containersDown !== undefined && d.containersDown > 0) out.push({ level: "bad", text: `${d.containersDown} container${d.containersDown > 1 ? "s" : ""} down` })
   if (d.failures !== undefined && d.failures > 0) out.push({ level: "warn", text: `${count(d.failures)} failed` })
   if (d.backPressure !== undefined && d.backPressure >= 0.01) out.push({ level: d.backPressure >= 0.1 ? "bad" : "warn", text: `back-pressure ${percent(d.backPressure)}` })
-  return out
+  return out.sort((a, b) => rank[b.level] - rank[a.level])
 }
 
 const Filter = ({ id, label, value, options, onChange }: { id: string; label: string; value: string; options: ReadonlyArray<string>; onChange: (v: string) => void }) => (

@@ -20,7 +20,6 @@ import { ErrorNote, Freshness, Loading, StatusBadge } from "../components/Status
 import { type Address, formatAddress } from "../model/Address.js"
 import { dateTime } from "../model/Format.js"
 import { containerBackPressure, grade, type InstanceHealth, instanceHealth, type Overlay, overlays, overlayValue, worst } from "../model/Health.js"
-import { warmUp } from "../model/Layout.js"
 import { counterNames } from "../model/Metrics.js"
 import { componentsOf, planOf } from "../model/Plan.js"
 import { setFlash } from "./Flash.js"
@@ -55,17 +54,18 @@ const rollUp = (o: Overlay, list: ReadonlyArray<InstanceHealth>): NodeBadge | un
 }
 
 export const TopologyPage = ({ address }: { readonly address: Address }) => {
-  useEffect(() => warmUp(), [])
   useEffect(() => void (document.title = `${address.name} — Heron`), [address.name])
   const logical = useLogical(address)
   const execution = useExecution(address)
-  const physical = usePhysical(address)
-  const status = useSchedulerStatus(address)
   // The components are known from the small logical plan: their metrics are asked beside the physical plan.
   const components = useMemo(() => (logical.data === undefined ? undefined : componentsOf(logical.data, undefined)), [logical.data])
   const health = useHealthMetrics(address, components)
-  const exceptions = useExceptionSummary(address, components)
-  const packing = usePacking(address, health.data !== undefined || health.error !== undefined)
+  const physical = usePhysical(address, logical.data !== undefined || logical.error !== undefined)
+  const status = useSchedulerStatus(address)
+  // Below the fold, and ELK's worker (1.6 MB of script to start): once the containers are drawn, as they would slow it.
+  const drawn = health.data !== undefined || health.error !== undefined
+  const exceptions = useExceptionSummary(address, components, drawn)
+  const packing = usePacking(address, drawn)
   const hasTManager = execution.data?.has_tmanager_location ?? true
   const plan = useMemo(
     () => (logical.data === undefined || physical.data === undefined ? undefined : planOf({ logical: logical.data, physical: physical.data, packing: packing.data, hasTManager })),
@@ -154,7 +154,7 @@ export const TopologyPage = ({ address }: { readonly address: Address }) => {
       {health.error !== undefined && health.data === undefined ? <ErrorNote what="no health metrics" message={health.error} /> : null}
       <section id="dag" aria-labelledby="dag-title">
         <h2 id="dag-title">Logical plan</h2>
-        <Dag components={plan.components} edges={plan.edges} badges={badges} overlayLabel={overlayLabel} onSelect={selectComponent} />
+        <Dag elk={drawn} components={plan.components} edges={plan.edges} badges={badges} overlayLabel={overlayLabel} onSelect={selectComponent} />
       </section>
       <section id="containers" aria-labelledby="containers-title">
         <h2 id="containers-title">Containers</h2>
@@ -177,6 +177,7 @@ export const TopologyPage = ({ address }: { readonly address: Address }) => {
       <section id="charts" aria-labelledby="charts-title">
         <h2 id="charts-title">Metrics</h2>
         <ComponentCharts
+          enabled={drawn}
           address={address}
           components={plan.components}
           selected={chart.component}
