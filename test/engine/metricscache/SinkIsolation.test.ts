@@ -72,15 +72,15 @@ describe("sink isolation", () => {
         sinkTimeout: Duration.millis(150)
       }).pipe(Scope.extend(scope))
 
-      // Six intervals' worth of reports, ten instances each; reporting never waits.
-      let reportMs = 0
+      // Six intervals' worth of reports, ten instances each. Reporting never waits: a report is a
+      // plain call that returns at once (were it to wait on the blocking sink, whose calls never
+      // end, this loop would never finish).
       for (let wave = 0; wave < 6; wave++) {
-        const t0 = performance.now()
-        for (let i = 0; i < 10; i++) mm.instance("split", `container_1_split_${wave * 10 + i}`, [["__execute-count/sentence/default", i]])
-        reportMs = Math.max(reportMs, performance.now() - t0)
+        for (let i = 0; i < 10; i++) {
+          expect(mm.instance("split", `container_1_split_${wave * 10 + i}`, [["__execute-count/sentence/default", i]])).toBeUndefined()
+        }
         yield* Effect.sleep(Duration.millis(20))
       }
-      expect(reportMs).toBeLessThan(20)
       // Every record reaches the healthy sink, however the others fare.
       yield* poll("60 records at the healthy sink", () => (good.received.length >= 60 ? true : undefined), 2_000)
       expect(good.received.slice(0, 60).map((r) => r.source)).toEqual(
