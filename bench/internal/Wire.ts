@@ -20,11 +20,20 @@ export interface WireResult {
 
 /** Runs one sender/receiver pair for `warmupMs + measureMs`. */
 export const measureWire = async (mode: "raw" | "stmgr", size: "small" | "large", warmupMs: number, measureMs: number): Promise<WireResult> => {
-  const receiver = startChild([childFile, "receive", mode, size, String(warmupMs), String(measureMs)])
+  let receiver: ReturnType<typeof startChild> | undefined
   let sender: ReturnType<typeof startChild> | undefined
   try {
-    const port = num(await receiver.next("port", 30_000), "port")
-    sender = startChild([childFile, "send", mode, size, String(port)])
+    // Raw sockets: the receiver listens. Stream managers: the receiving one connects to the
+    // sending one, as in a container (it reads on the connection it opened, see PeerClient.ts).
+    if (mode === "raw") {
+      receiver = startChild([childFile, "receive", mode, size, String(warmupMs), String(measureMs)])
+      const port = num(await receiver.next("port", 30_000), "port")
+      sender = startChild([childFile, "send", mode, size, String(port)])
+    } else {
+      sender = startChild([childFile, "send", mode, size])
+      const port = num(await sender.next("port", 30_000), "port")
+      receiver = startChild([childFile, "receive", mode, size, String(warmupMs), String(measureMs), String(port)])
+    }
     await receiver.next("phase", 30_000 + warmupMs)
     const pids = [sender.pid, receiver.pid]
     const before = new Map(pids.map((p) => [p, threadTicks(p)]))
@@ -44,6 +53,6 @@ export const measureWire = async (mode: "raw" | "stmgr", size: "small" | "large"
     }
   } finally {
     sender?.kill()
-    receiver.kill()
+    receiver?.kill()
   }
 }

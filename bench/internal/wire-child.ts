@@ -7,13 +7,16 @@
  * - `stmgr`: the engine's own data plane on both ends (`core/engine/internal`): the sender is a
  *   `DataPlane` fed instance batches (a ROUTE frame + the same frames, as `Outbox` builds them)
  *   whose destination task lives in the other container, so it forwards each batch whole to its
- *   `PeerClient` socket; the receiver is a `DataPlane` reading the socket with `FrameReader` as
- *   `StreamManager` does and routing every frame to its local instance's link, whose batches an
- *   outlet counts and reports consumed (as an instance's worker would) on the next turn.
+ *   peer's socket (the connection the receiver opened to it, served by `acceptPeer`); the receiver
+ *   is a `DataPlane` reading its `PeerClient` connection as `StreamManager` does and routing every
+ *   frame to its local instance's link, whose batches an outlet counts and reports consumed (as an
+ *   instance's worker would) on the next turn.
  *
- *   receive <raw|stmgr> <small|large> <warmupMs> <measureMs>: prints {"port"}, then {"phase":"start"}
+ *   receive raw <small|large> <warmupMs> <measureMs>: prints {"port"}, then {"phase":"start"}
  *     when the window opens, then {"bytes","seconds","frames","cpuSeconds"} and exits.
- *   send <raw|stmgr> <small|large> <port>: pushes until killed.
+ *   receive stmgr <small|large> <warmupMs> <measureMs> <port>: the same, connecting to the sender.
+ *   send raw <small|large> <port>: pushes until killed.
+ *   send stmgr <small|large>: prints {"port"}, then pushes to the receiver that connects, until killed.
  *
  * `small` frames carry a word-count tuple (["moon", <float>], 37 bytes); `large` ones 16 KB.
  */
@@ -21,10 +24,10 @@ import * as net from "node:net"
 import { ByteWriter } from "../../core/engine/internal/ByteWriter.js"
 import { encodeValues } from "../../core/engine/internal/Codec.js"
 import { DataPlane } from "../../core/engine/internal/DataPlane.js"
-import { peerReader } from "../../core/engine/internal/PeerReader.js"
 import { begin, end, Kind } from "../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../core/engine/internal/Outbox.js"
 import { PeerClient } from "../../core/engine/internal/PeerClient.js"
+import { acceptPeer } from "../../core/engine/internal/PeerSocket.js"
 import { watermarksOf } from "../../core/engine/internal/StmgrConfig.js"
 
 const HOST = "127.0.0.1"
@@ -61,7 +64,7 @@ const instanceBatch = (large: boolean): { readonly batch: Buffer; readonly frame
   return { batch: Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength), frame }
 }
 
-const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: number) => {
+const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: number, port: number) => {
   let bytes = 0
   let started = false
   const window = () => {
@@ -80,7 +83,6 @@ const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: num
       }, measureMs)
     }, warmupMs)
   }
-  let onSocket: (socket: net.Socket) => void
   if (stmgr) {
     const plane = new DataPlane({ container: 2, localTasks: [DEST_TASK], watermarks, messageTimeoutMs: 30_000, onPaused: () => {} })
     plane.setPlan(new Map([[SRC_TASK, 1]]))
@@ -91,22 +93,16 @@ const receive = (stmgr: boolean, frame: number, warmupMs: number, measureMs: num
         setImmediate(() => plane.consumed(DEST_TASK, batch.length))
       }
     })
-    onSocket = (socket) => {
-      const { reader } = peerReader(plane)
-      socket.on("data", (chunk: Buffer) => reader.push(chunk))
-    }
-  } else {
-    onSocket = (socket) => {
-      socket.on("data", (chunk: Buffer) => {
-        bytes += chunk.length
-        if (!started) window()
-      })
-    }
+    new PeerClient(1, HOST, port, plane, () => {})
+    return
   }
   const server = net.createServer((socket) => {
     socket.setNoDelay(true)
     socket.on("error", () => socket.destroy())
-    onSocket(socket)
+    socket.on("data", (chunk: Buffer) => {
+      bytes += chunk.length
+      if (!started) window()
+    })
   })
   server.listen(0, HOST, () => {
     const address = server.address()
@@ -131,7 +127,14 @@ const send = (stmgr: boolean, batch: Buffer, port: number) => {
       }
     })
     plane.setPlan(new Map([[DEST_TASK, 2]]))
-    new PeerClient(2, HOST, port, plane, () => {})
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true)
+      acceptPeer(socket, plane)
+    })
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      out({ port: typeof address === "object" && address !== null ? address.port : 0 })
+    })
     // As a spout's bursts: batches until backpressure, then yield to the event loop.
     const pump = () => {
       scheduled = false
@@ -165,6 +168,6 @@ const send = (stmgr: boolean, batch: Buffer, port: number) => {
 
 const { batch, frame } = instanceBatch(size === "large")
 const stmgr = mode === "stmgr"
-if (role === "receive") receive(stmgr, frame, Number(a), Number(b))
+if (role === "receive") receive(stmgr, frame, Number(a), Number(b), Number(process.argv[7]))
 else if (role === "send") send(stmgr, batch, Number(a))
 else throw new Error(`unknown role ${String(role)}`)

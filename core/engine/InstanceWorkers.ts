@@ -4,10 +4,14 @@
  * only its worker; the stream manager counts the failure, logs it and starts a new worker with
  * backoff). One worker per instance costs a few MB of RSS per instance; Heron runs one process per
  * instance, so this is already the lighter choice, and it keeps the restart unit = the instance.
+ *
+ * Each worker shares two rings with the stream manager (Ring.ts), one per direction: batches are
+ * copied in and only their length goes in a message.
  */
 import { Deferred, Duration, Effect, FiberSet, type Scope } from "effect"
 import { Worker } from "node:worker_threads"
 import type { DataPlane } from "./internal/DataPlane.js"
+import { makeRing, RING_BYTES, RingReader, RingWriter } from "./internal/Ring.js"
 import type { WorkerData } from "./internal/WorkerData.js"
 import { isFromWorker, type ExceptionReport, type PlanMessage, type ToWorker } from "./internal/WorkerProtocol.js"
 
@@ -39,12 +43,6 @@ export interface InstanceWorkers {
 
 const workerUrl = new URL("./instance-worker.js", import.meta.url)
 
-/** The ArrayBuffers of `batches`, each once. */
-const transfers = (batches: ReadonlyArray<Uint8Array>): Array<ArrayBuffer> => {
-  const out = new Set<ArrayBuffer>()
-  for (const b of batches) if (b.buffer instanceof ArrayBuffer) out.add(b.buffer)
-  return [...out]
-}
 const MIN_BACKOFF = Duration.millis(100)
 const MAX_BACKOFF_MS = 10_000
 /** A worker that ran this long had recovered: its next failure restarts it at once. */
@@ -72,10 +70,28 @@ export const start = (o: {
       Effect.acquireUseRelease(
         Effect.gen(function* () {
           const exited = yield* Deferred.make<number>()
-          const data: WorkerData = { module: o.module, component: spec.component, taskId: spec.taskId, componentIndex: spec.componentIndex }
+          const toWorker = makeRing()
+          // Twice as big: an instance stops when its ring is full, and a busy stream manager may
+          // take a while to get to what a spout emitted in one burst.
+          const fromWorker = makeRing(2 * RING_BYTES)
+          const data: WorkerData = { module: o.module, component: spec.component, taskId: spec.taskId, componentIndex: spec.componentIndex, toWorker, fromWorker }
+          const ringOut = new RingWriter(toWorker)
+          const ringIn = new RingReader(fromWorker)
+          const one: Array<Uint8Array> = []
           const worker = new Worker(workerUrl, { workerData: data, stdout: false, stderr: false })
+          /** A batch in a buffer of its own (a copy), transferred. */
+          const send = (batch: Uint8Array): void => {
+            const own = new Uint8Array(batch)
+            worker.postMessage(own, [own.buffer])
+          }
           const onMessage = (m: unknown): void => {
-            // A received batch has its own ArrayBuffer (transferred or copied by postMessage).
+            // A batch in the ring (its length): routed (copied on), then its room given back at once.
+            if (typeof m === "number") {
+              o.plane.fromInstance(ringIn.next(m), false)
+              if (ringIn.release()) post(worker, { t: "room" })
+              return
+            }
+            // A batch bigger than the ring comes in an ArrayBuffer of its own (transferred).
             if (m instanceof Uint8Array) return o.plane.fromInstance(Buffer.from(m.buffer, m.byteOffset, m.byteLength), true)
             if (!isFromWorker(m)) return
             switch (m.t) {
@@ -84,10 +100,20 @@ export const start = (o: {
                 if (planFor !== undefined) post(worker, planFor(spec))
                 if (throttled) post(worker, { t: "throttle", on: true })
                 o.plane.attachInstance(spec.taskId, {
-                  // Batches own their buffer (ByteWriter.takeOwned, BufferPool): transferred, not copied.
-                  send: (batch) => worker.postMessage(batch, batch.buffer instanceof ArrayBuffer ? [batch.buffer] : []),
-                  // Several batches of one turn: one message (a message costs more than 64 KB of copying).
-                  sendAll: (batches) => worker.postMessage(batches, transfers(batches))
+                  // Batches are copied into the worker's ring when it has room (else the link keeps
+                  // them until the worker consumes some); one bigger than the whole ring goes as a
+                  // buffer of its own, transferred.
+                  offer: (batch) => {
+                    one[0] = batch
+                    if (ringOut.write(one, batch.length)) {
+                      worker.postMessage(batch.length)
+                      return true
+                    }
+                    if (batch.length <= ringOut.capacity) return false
+                    send(batch)
+                    return true
+                  },
+                  send
                 })
                 return
               case "consumed":

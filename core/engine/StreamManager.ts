@@ -19,7 +19,7 @@ import * as InstanceWorkers from "./InstanceWorkers.js"
 import { instanceId, stmgrId } from "./internal/Assemble.js"
 import * as Control from "./internal/Control.js"
 import { DataPlane } from "./internal/DataPlane.js"
-import { peerReader } from "./internal/PeerReader.js"
+import { acceptPeer } from "./internal/PeerSocket.js"
 import { listen } from "./internal/Net.js"
 import { PeerClient } from "./internal/PeerClient.js"
 import { connectTManager } from "./internal/TManagerClient.js"
@@ -67,21 +67,9 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
       onPaused: (paused) => throttle(paused)
     })
 
-    const { port } = yield* listen(stmgrId(self), o.listenHost, 0, (socket: net.Socket) => {
-      const { reader, peer } = peerReader(plane)
-      socket.on("data", (chunk: Buffer) => {
-        try {
-          reader.push(chunk)
-        } catch {
-          socket.destroy()
-        }
-      })
-      socket.on("error", () => socket.destroy())
-      socket.on("close", () => {
-        const gone = peer()
-        if (gone !== undefined) plane.peerGone(gone)
-      })
-    })
+    // Each peer's connection to this one carries what this one sends it (see PeerSocket.ts); what
+    // it sends comes on the connection this one opens to it (PeerClient).
+    const { port } = yield* listen(stmgrId(self), o.listenHost, 0, (socket: net.Socket) => acceptPeer(socket, plane))
     const address = `${o.host}:${port}`
     const runFork = yield* FiberSet.makeRuntime<never>()
     yield* Effect.logInfo(`${stmgrId(self)} listening on ${address} with ${o.containerPlan.instances.length} instance(s)`)
@@ -119,7 +107,9 @@ export const run = (o: StreamManagerOptions): Effect.Effect<never, EngineError, 
 
     // Roots past the message timeout fail; the sweep is cheap (stops at the first live root).
     yield* Effect.sync(() => plane.expire()).pipe(Effect.repeat(Schedule.spaced(Duration.millis(250))), Effect.forkScoped)
-    yield* Effect.sync(() => metrics.stmgr(stmgrMetrics(plane))).pipe(
+    // Each local instance's buffer, by its instance id (time spent in backpressure by instance).
+    const instanceLinks = new Map(specs.map((s) => [`instance-${s.taskId}`, s.instanceId]))
+    yield* Effect.sync(() => metrics.stmgr(stmgrMetrics(plane, instanceLinks))).pipe(
       Effect.repeat(Schedule.spaced(Duration.seconds(Math.max(0.1, intervalSecs)))),
       Effect.delay(Duration.seconds(Math.max(0.1, intervalSecs))),
       Effect.forkScoped

@@ -3,13 +3,16 @@
  * bolt (`spec.create()`), and runs it against its stream manager over the worker's message port.
  * User code that throws ends this worker with exit code 1 after reporting the error; the stream
  * manager counts it and starts a new worker. Started by `InstanceWorkers.ts`, never directly.
- * What the instance sends in one turn goes as one message (MessageBatcher.ts).
+ * What the instance sends in one turn goes as one message (MessageBatcher.ts); batches both ways
+ * go through the rings the stream manager gave it (Ring.ts).
  */
 import { parentPort, workerData } from "node:worker_threads"
 import { BoltRunner } from "./internal/BoltRunner.js"
 import { importTopology } from "./internal/importTopology.js"
 import type { InstanceBase, InstanceIO } from "./internal/InstanceBase.js"
+import { BatchSender } from "./internal/BatchSender.js"
 import { MessageBatcher } from "./internal/MessageBatcher.js"
+import { RingReader, RingWriter } from "./internal/Ring.js"
 import { SpoutRunner } from "./internal/SpoutRunner.js"
 import { isWorkerData } from "./internal/WorkerData.js"
 import { diagnose, isDiagnoseRequest } from "./shell/WorkerDiagnostics.js"
@@ -17,7 +20,7 @@ import { isToWorker, toReport, type FromWorker } from "./internal/WorkerProtocol
 
 const port = parentPort
 if (port === null) throw new Error("instance-worker runs as a worker thread")
-// Batches' and reports' buffers are transferred, not copied.
+// What goes as a buffer (a batch bigger than the ring, a consumed batch's buffer) is transferred.
 const out = new MessageBatcher((m, transfer) => port.postMessage(m, transfer))
 const post = (m: FromWorker) => out.control(m)
 
@@ -36,19 +39,30 @@ const main = async () => {
   const topology = await importTopology(data.module)
   const component = topology.components.find((c) => c.name === data.component)
   if (component === undefined) throw new Error(`topology ${topology.name} has no component ${data.component}`)
+  const toWorker = new RingReader(data.toWorker)
+  const sender = new BatchSender(new RingWriter(data.fromWorker), out, (blocked) => runner.onOutputBlocked(blocked))
   const io: InstanceIO = {
-    send: (batch) => out.send(batch),
+    send: (batch) => sender.send(batch),
+    copies: true,
     control: post,
+    release: (batch) => {
+      if (toWorker.holds(batch)) toWorker.release()
+    },
     die
+  }
+  const take = (m: unknown): void => {
+    if (typeof m === "number") runner.onFrames(toWorker.next(m))
+    else if (m instanceof Uint8Array) runner.onFrames(Buffer.from(m.buffer, m.byteOffset, m.byteLength))
   }
   const id = { topology, component, taskId: data.taskId, componentIndex: data.componentIndex }
   const spec = component.spec
   const runner: InstanceBase = spec.kind === "spout" ? new SpoutRunner(id, io, spec.create()) : new BoltRunner(id, io, spec.create())
   port.on("message", (m: unknown) => {
-    if (m instanceof Uint8Array) return runner.onFrames(Buffer.from(m.buffer, m.byteOffset, m.byteLength))
-    // Several batches in one message (see InstanceWorkers' `sendAll`), in order.
+    // A batch: its length when it is in the ring, else a buffer of its own (see Ring.ts).
+    if (typeof m === "number" || m instanceof Uint8Array) return take(m)
+    // Several batches in one message, in order.
     if (Array.isArray(m)) {
-      for (const b of m) if (b instanceof Uint8Array) runner.onFrames(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+      for (const b of m) take(b)
       return
     }
     // The container's shell asking for this isolate's heap statistics (see shell/WorkerDiagnostics.ts).
@@ -59,9 +73,12 @@ const main = async () => {
         return runner.onPlan(m)
       case "throttle":
         return runner.onThrottle(m.on)
+      case "room":
+        return sender.resume()
       case "stop":
         return void runner.stop().then(
           () => {
+            sender.flush()
             post({ t: "stopped" })
             out.flush()
             process.exit(0)

@@ -8,7 +8,7 @@ import type { InstanceIO } from "../../core/engine/internal/InstanceBase.js"
 import { routesOf } from "../../core/engine/internal/Routes.js"
 import { SpoutRunner } from "../../core/engine/internal/SpoutRunner.js"
 import type { FromWorker, PlanMessage } from "../../core/engine/internal/WorkerProtocol.js"
-import { bolt, spout, type Bolt, type Spout, type Tuple } from "../../core/topology/Api.js"
+import { bolt, spout, type Bolt, type BoltCollector, type Spout, type Tuple } from "../../core/topology/Api.js"
 import { CountMetric } from "../../core/topology/Metrics.js"
 import { TopologyBuilder } from "../../core/topology/TopologyBuilder.js"
 
@@ -216,6 +216,30 @@ describe("bolt runner", () => {
     expect(values.get("__execute-count/s/default")).toBe(3)
     expect(values.get("my-count")).toBe(6)
     expect(values.has("__execute-latency/s/default")).toBe(true)
+    await r.stop()
+  })
+
+  it("reports Heron's process latency, from execute to the ack (or fail) of the same tuple", async () => {
+    let collector: BoltCollector | undefined
+    const held: Array<Tuple> = []
+    const make = (): Bolt => ({
+      prepare: (_ctx, c) => void (collector = c),
+      execute: (t) => void held.push(t)
+    })
+    const topology = topologyWith(() => ({ nextTuple: () => {} }), make)
+    const { io, control } = fakeIO()
+    const r = new BoltRunner({ topology, component: topology.components[1]!, taskId: 2, componentIndex: 0 }, io, make())
+    r.onPlan(plan({ "topology.metrics.interval.secs": "0.1" }))
+    r.onFrames(tuplesFor(topology, [1, 2, 3]))
+    await until("3 tuples executed", () => held.length === 3)
+    // Acked 30 ms after execute: the sampled tuple's process latency is at least that.
+    await sleep(30)
+    for (const t of held) collector?.ack(t)
+    await until("a process latency", () => control.some((m) => m.t === "metrics" && m.metrics.some(([name]) => name === "__process-latency/s/default")))
+    const report = control.find((m) => m.t === "metrics" && m.metrics.some(([name]) => name === "__process-latency/s/default"))
+    const values = new Map(report?.t === "metrics" ? report.metrics : [])
+    expect(values.get("__process-latency/s/default")).toBeGreaterThanOrEqual(29)
+    expect(values.get("__ack-count/s/default")).toBe(3)
     await r.stop()
   })
 

@@ -36,23 +36,25 @@ export class AckBuffer extends RootTable {
 
   /** Adds the ack of `tuple`: per root, its value XOR the edges anchored to it since. */
   add(tuple: TupleImpl): void {
-    const r = tuple.roots
-    for (let k = 0; k < r.length; k += 5) {
-      const hi = r[k + 1]!
-      const lo = r[k + 2]!
-      const xHi = r[k + 3]! ^ tuple.outHi
-      const xLo = r[k + 4]! ^ tuple.outLo
-      let e = this.find(hi, lo)
-      if (e >= 0) {
-        this.xHi[e] ^= xHi
-        this.xLo[e] ^= xLo
-        continue
-      }
-      e = this.insert(hi, lo)
-      this.task[e] = r[k]!
-      this.xHi[e] = xHi
-      this.xLo[e] = xLo
+    if (tuple.rootCount === 0) return
+    const oHi = tuple.outHi
+    const oLo = tuple.outLo
+    this.addRoot(tuple.task0, tuple.hi0, tuple.lo0, tuple.valHi0 ^ oHi, tuple.valLo0 ^ oLo)
+    const m = tuple.more
+    for (let k = 0; k < m.length; k += 5) this.addRoot(m[k]!, m[k + 1]!, m[k + 2]!, m[k + 3]! ^ oHi, m[k + 4]! ^ oLo)
+  }
+
+  private addRoot(task: number, hi: number, lo: number, xHi: number, xLo: number): void {
+    let e = this.find(hi, lo)
+    if (e >= 0) {
+      this.xHi[e] ^= xHi
+      this.xLo[e] ^= xLo
+      return
     }
+    e = this.insert(hi, lo)
+    this.task[e] = task
+    this.xHi[e] = xHi
+    this.xLo[e] = xLo
   }
 
   /** Drops what was combined for root (hi, lo): the root failed, its acks no longer matter. */

@@ -24,6 +24,10 @@ export class Backpressure {
   private since: number | undefined
   /** Milliseconds spent initiating, not yet reported. */
   private spent = 0
+  /** When each buffer over the mark went over (or was last reported). */
+  private readonly overSince = new Map<string, number>()
+  /** Milliseconds each buffer spent over the mark, not yet reported. */
+  private readonly spentBy = new Map<string, number>()
 
   constructor(readonly marks: Watermarks) {}
 
@@ -32,15 +36,25 @@ export class Backpressure {
   update(link: string, bytes: number, now = performance.now()): Transition {
     const was = this.over.size > 0
     if (this.over.has(link)) {
-      if (bytes <= this.marks.low) this.over.delete(link)
-    } else if (bytes > this.marks.high) this.over.add(link)
+      if (bytes <= this.marks.low) this.leave(link, now)
+    } else if (bytes > this.marks.high) {
+      this.over.add(link)
+      this.overSince.set(link, now)
+    }
     return this.transition(was, now)
+  }
+
+  private leave(link: string, now: number): void {
+    if (!this.over.delete(link)) return
+    const since = this.overSince.get(link)
+    if (since !== undefined) this.spentBy.set(link, (this.spentBy.get(link) ?? 0) + now - since)
+    this.overSince.delete(link)
   }
 
   /** A buffer went away (its instance or peer is gone). */
   remove(link: string, now = performance.now()): Transition {
     const was = this.over.size > 0
-    this.over.delete(link)
+    this.leave(link, now)
     return this.transition(was, now)
   }
 
@@ -85,5 +99,22 @@ export class Backpressure {
     }
     this.spent = 0
     return ms
+  }
+
+  /** Milliseconds each of `links` spent over the mark (so causing backpressure) since the last
+   * call: Heron's `__time_spent_back_pressure_by_compid/<instance>`. */
+  takeTimeSpentBy(links: Iterable<string>, now = performance.now()): Array<[string, number]> {
+    const out: Array<[string, number]> = []
+    for (const link of links) {
+      let ms = this.spentBy.get(link) ?? 0
+      const since = this.overSince.get(link)
+      if (since !== undefined) {
+        ms += now - since
+        this.overSince.set(link, now)
+      }
+      out.push([link, ms])
+    }
+    this.spentBy.clear()
+    return out
   }
 }

@@ -22,6 +22,8 @@ import type { PlanMessage } from "./WorkerProtocol.js"
 interface InputNames {
   readonly execute: Counter
   readonly latency: Latency
+  /** Heron's `__process-latency`: from `execute` to `ack`/`fail` of the same tuple. */
+  readonly process: Latency
   readonly ack: Counter
   readonly fail: Counter
 }
@@ -67,7 +69,10 @@ export class BoltRunner extends InstanceBase {
       const s = this.streams[streamId]
       const key = s === undefined ? `unknown/${streamId}` : `${s.component}/${s.stream}`
       const m = this.metrics
-      n = { execute: m.counter(`__execute-count/${key}`), latency: m.latencyOf(`__execute-latency/${key}`), ack: m.counter(`__ack-count/${key}`), fail: m.counter(`__fail-count/${key}`) }
+      n = {
+        execute: m.counter(`__execute-count/${key}`), latency: m.latencyOf(`__execute-latency/${key}`),
+        process: m.latencyOf(`__process-latency/${key}`), ack: m.counter(`__ack-count/${key}`), fail: m.counter(`__fail-count/${key}`)
+      }
       this.names[streamId] = n
     }
     return n
@@ -75,7 +80,7 @@ export class BoltRunner extends InstanceBase {
 
   private readonly tickNames: InputNames = {
     execute: this.metrics.counter("__execute-count/__system/__tick"), latency: this.metrics.latencyOf("__execute-latency/__system/__tick"),
-    ack: { n: 0 }, fail: { n: 0 }
+    process: { sum: 0, count: 0 }, ack: { n: 0 }, fail: { n: 0 }
   }
 
   readonly collector: BoltCollector = {
@@ -91,20 +96,28 @@ export class BoltRunner extends InstanceBase {
     },
     ack: (input: Tuple) => {
       if (!(input instanceof TupleImpl) || input.isTick) return
-      this.namesOf(input.info.id).ack.n++
-      if (input.roots.length > 0) this.acks.add(input)
+      const names = this.namesOf(input.info.id)
+      names.ack.n++
+      if (input.executedAt > 0) record(names.process, performance.now() - input.executedAt)
+      this.acks.add(input)
     },
     fail: (input: Tuple) => {
       if (!(input instanceof TupleImpl) || input.isTick) return
-      this.namesOf(input.info.id).fail.n++
-      const r = input.roots
-      for (let k = 0; k < r.length; k += 5) {
-        // The root fails at once; acks of its tree combined since no longer matter.
-        this.acks.forget(r[k + 1]!, r[k + 2]!)
-        this.outs.ack(r[k]!, AckOp.FAIL, r[k + 1]!, r[k + 2]!, 0, 0)
-      }
+      const names = this.namesOf(input.info.id)
+      names.fail.n++
+      if (input.executedAt > 0) record(names.process, performance.now() - input.executedAt)
+      if (input.rootCount === 0) return
+      this.failRoot(input.task0, input.hi0, input.lo0)
+      const m = input.more
+      for (let k = 0; k < m.length; k += 5) this.failRoot(m[k]!, m[k + 1]!, m[k + 2]!)
     },
     reportError: (e) => this.reportError(e)
+  }
+
+  /** Root (hi, lo) of spout task `task` fails at once: acks of its tree combined since no longer matter. */
+  private failRoot(task: number, hi: number, lo: number): void {
+    this.acks.forget(hi, lo)
+    this.outs.ack(task, AckOp.FAIL, hi, lo, 0, 0)
   }
 
   onPlan(plan: PlanMessage): void {
@@ -134,6 +147,10 @@ export class BoltRunner extends InstanceBase {
     // Bolts keep executing under backpressure: only spouts stop.
   }
 
+  protected resume(): void {
+    this.schedule()
+  }
+
   onFrames(batch: Buffer): void {
     this.enqueue(batch)
   }
@@ -147,7 +164,7 @@ export class BoltRunner extends InstanceBase {
    * in the slice, and what it emits in one flush), unless one is running or due. Timers due
    * meanwhile run first. */
   private schedule(): void {
-    if (this.scheduled || this.processing || !this.prepared || this.closing) return
+    if (this.scheduled || this.processing || !this.prepared || this.closing || this.outputBlocked) return
     this.scheduled = true
     setImmediate(this.slice)
   }
@@ -165,7 +182,9 @@ export class BoltRunner extends InstanceBase {
   private run(): void {
     try {
       for (;;) {
-        if (this.closing) return this.endSlice()
+        // Its stream manager is behind: the bolt waits (its input backs up, and so backpressure
+        // reaches the spouts) rather than piling up what it emits.
+        if (this.closing || this.outputBlocked) return this.endSlice()
         const t = this.nextTuple()
         if (t === undefined) return this.endSlice()
         const p = this.execute(t, t.isTick ? this.tickNames : this.namesOf(t.info.id))
@@ -229,6 +248,8 @@ export class BoltRunner extends InstanceBase {
   private execute(t: TupleImpl, names: InputNames): Promise<void> | undefined {
     const timed = (this.executed++ & 15) === 0
     const t0 = timed ? performance.now() : 0
+    // The same sampled tuples give the process latency, once acked or failed.
+    if (timed) t.executedAt = t0
     const r = this.bolt.execute(t)
     if (r instanceof Promise) {
       return r.then(() => {

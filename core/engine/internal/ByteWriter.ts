@@ -21,8 +21,16 @@ export const put32 = (b: Uint8Array, o: number, v: number): void => {
 
 /** Reads a little-endian unsigned 32-bit integer at `o` (see `put32`). */
 export const get32 = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+/** Reads a little-endian signed 32-bit integer at `o`: a small integer to V8 (no heap number). */
+export const getI32 = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
 /** From this size on, `takeOwned` hands the buffer over instead of copying. */
 const HANDOVER_BYTES = 16 * 1024
+/** The largest buffer `takeOwned` starts anew with. Buffers handed over die young in some other
+ * thread or after a socket write; V8 reclaims ArrayBuffers of a megabyte or so that die young only
+ * with full collections (a stream manager allocating one per socket write ran several full
+ * collections a second, pausing for ms each), where those of up to a few hundred KB go with the
+ * cheap young-generation collections. */
+const REPLACEMENT_MAX = 256 * 1024
 
 /** A reusable, growable output buffer: `len` bytes of `buf` are written. */
 export class ByteWriter {
@@ -130,8 +138,11 @@ export class ByteWriter {
   takeOwned(from = 0): Uint8Array<ArrayBuffer> {
     if (this.len - from < HANDOVER_BYTES) return this.take(from)
     const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + from, this.len - from)
-    // The next batch is likely as big: start at the same size (within reason), not growing again.
-    this.buf = Buffer.allocUnsafeSlow(Math.min(Math.max(this.buf.length, INITIAL), 16 * INITIAL))
+    // The next batch is likely as big: room for it, not growing again; but never a big buffer
+    // (see REPLACEMENT_MAX).
+    let size = INITIAL
+    while (size < this.len && size < REPLACEMENT_MAX) size *= 2
+    this.buf = Buffer.allocUnsafeSlow(size)
     this.len = 0
     return out
   }

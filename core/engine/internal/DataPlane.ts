@@ -7,9 +7,11 @@
  * StreamManager.
  *
  * Tuples arrive in runs (RUN frames, see Outbox.ts), so the work here is per run, not per tuple:
- * a batch for another container is forwarded whole; a run for a local task is copied once into
- * the task's batch, or, when it was read into a buffer of its own (FrameReader), handed to the
- * instance as it is and its memory comes back with the instance's `consumed` (BufferPool.ts).
+ * a batch for another container is forwarded whole (copied once into that container's batch when
+ * it is a view of an instance's ring); a run for a local task is copied once into the task's
+ * batch, which goes into the instance's ring (Ring.ts). No buffer is allocated per batch: the
+ * batches written to other containers' sockets come from the pool and go back to it once written,
+ * as do those a frame cut by a socket read is completed in (BufferPool.ts).
  * Acking work arrives as one ACKS frame per instance batch and spout task, applied to the XOR
  * ledger in one pass.
  */
@@ -45,6 +47,8 @@ export class DataPlane {
   stats: DataPlaneStats = emptyStats()
   private readonly instances = new Map<number, Link>()
   private readonly peers = new Map<number, Link>()
+  /** Sockets of peers whose container is not in the plan yet (see `attachPeer`). */
+  private readonly pendingPeers = new Map<number, Outlet>()
   private routes: Array<Link | undefined> = []
   /** By task id: true for this container's tasks (a Map lookup per frame costs more). */
   private readonly local: Array<boolean> = []
@@ -69,9 +73,14 @@ export class DataPlane {
    * the plan are dropped. */
   setPlan(remoteTasks: ReadonlyMap<number, number>): void {
     const containers = new Set(remoteTasks.values())
-    for (const c of containers) if (!this.peers.has(c)) this.peers.set(c, new Link(`stmgr-${c}`))
+    const added: Array<number> = []
+    for (const c of containers) if (!this.peers.has(c)) {
+      this.peers.set(c, new Link(`stmgr-${c}`, this.pool))
+      added.push(c)
+    }
     for (const [c, link] of this.peers) if (!containers.has(c)) {
       this.peers.delete(c)
+      this.pendingPeers.delete(c)
       this.afterTransition(this.bp.remove(link.name))
       this.bp.setRemote(c, false)
     }
@@ -79,6 +88,12 @@ export class DataPlane {
     for (const [t, link] of this.instances) routes[t] = link
     for (const [t, c] of remoteTasks) if (!this.instances.has(t)) routes[t] = this.peers.get(c)
     this.routes = routes
+    // A peer that connected before the plan named its container.
+    for (const c of added) {
+      const outlet = this.pendingPeers.get(c)
+      this.pendingPeers.delete(c)
+      if (outlet !== undefined) this.attachPeer(c, outlet)
+    }
     this.checkPaused()
   }
 
@@ -96,10 +111,20 @@ export class DataPlane {
     } else this.markDirty(link)
   }
 
-  /** Connects (or disconnects) the outbound socket to the stream manager of `container`. */
+  /** This stream manager's container. */
+  get container(): number {
+    return this.o.container
+  }
+
+  /** Connects (or disconnects) the socket this stream manager writes to the stream manager of
+   * `container` on. One for a container not in the plan (yet) is kept until it is. */
   attachPeer(container: number, outlet: Outlet | undefined): void {
     const link = this.peers.get(container)
-    if (link === undefined) return
+    if (link === undefined) {
+      if (outlet === undefined) this.pendingPeers.delete(container)
+      else this.pendingPeers.set(container, outlet)
+      return
+    }
     link.outlet = outlet
     if (outlet === undefined) {
       this.afterTransition(this.bp.update(link.name, link.buffered))
@@ -111,7 +136,13 @@ export class DataPlane {
     }
   }
 
-  /** An inbound connection from `container` closed: its backpressure, if any, ends with it. */
+  /** `outlet` (a socket to `container`) closed: disconnects it, unless another replaced it. */
+  detachPeer(container: number, outlet: Outlet): void {
+    if (this.pendingPeers.get(container) === outlet) this.pendingPeers.delete(container)
+    if (this.peers.get(container)?.outlet === outlet) this.attachPeer(container, undefined)
+  }
+
+  /** The connection `container`'s frames came on closed: its backpressure, if any, ends with it. */
   peerGone(container: number): void {
     this.bp.setRemote(container, false)
     this.checkPaused()
@@ -124,7 +155,7 @@ export class DataPlane {
     if (link === undefined) return
     link.inflight = Math.max(0, link.inflight - bytes)
     link.batches = Math.max(0, link.batches - 1)
-    if (link.out.len > 0) this.markDirty(link)
+    if (link.pending) this.markDirty(link)
     this.afterTransition(this.bp.update(link.name, link.buffered))
   }
 
@@ -139,7 +170,7 @@ export class DataPlane {
    * own ArrayBuffer, which may be handed on (transferred to a worker). */
   fromInstance(batch: Buffer, owned = false): void {
     if (batch.length >= ROUTE_BYTES && batch.readUInt32LE(4) === 0 && batch[8] === Kind.ROUTE) {
-      return this.forward(batch.readUInt32LE(9), batch.subarray(ROUTE_BYTES))
+      return this.forward(batch.readUInt32LE(9), batch.subarray(ROUTE_BYTES), owned)
     }
     this.clock = -1
     // A batch that is one run (an instance feeding one local task) can go on without a copy.
@@ -149,8 +180,9 @@ export class DataPlane {
   }
 
   /** Sends frames for another container on as they are, at the end of the turn with whatever
-   * else goes to that container then (one socket write for them all), behind what is queued. */
-  private forward(container: number, frames: Buffer): void {
+   * else goes to that container then (one socket write for them all), behind what is queued.
+   * Frames that are not `owned` (a view of an instance's ring) are copied. */
+  private forward(container: number, frames: Buffer, owned: boolean): void {
     const link = this.peers.get(container)
     // Instances put their tuples in runs: a few frames to count, whatever the tuple size.
     let tuples = 0
@@ -163,9 +195,11 @@ export class DataPlane {
     }
     this.stats.tuplesToPeers += tuples
     this.stats.bytesToPeers += frames.length
-    if (link.outlet !== undefined && link.out.len === 0) link.hold(frames)
+    if (owned && link.outlet !== undefined && link.out.len === 0) link.hold(frames)
     else link.out.bytes(frames)
     this.markDirty(link)
+    // Sent once big enough, as `route` does: a batch that grew large would end as a big buffer.
+    if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
 
   /** Frames from another stream manager (complete frames, see FrameReader; `owned`: the frame
@@ -213,7 +247,7 @@ export class DataPlane {
     }
     // A big run is a batch already: it goes on even to a busy instance (gathering it with more
     // frames would copy it for nothing; backpressure still counts its bytes).
-    if (owned && from > start && end - from >= PASS_BYTES && link.out.len === 0) {
+    if (owned && from > start && end - from >= PASS_BYTES && link.out.len === 0 && link.outlet?.offer === undefined) {
       link.hold(buf.subarray(from, end))
       return this.markDirty(link)
     }

@@ -119,14 +119,16 @@ export class Emitter {
     const route = this.prepare(stream, values, directTask)
     for (let i = 0; i < this.nt; i++) {
       this.nr = 0
-      for (const a of anchors) {
-        const ar = a.roots
-        if (ar.length === 0) continue
+      for (let j = 0; j < anchors.length; j++) {
+        const a = anchors[j]!
+        if (a.rootCount === 0) continue
         const eHi = rand32()
         const eLo = rand32() | 1
         a.outHi ^= eHi
         a.outLo ^= eLo
-        for (let k = 0; k < ar.length; k += 5) this.mergeRoot(ar[k]!, ar[k + 1]!, ar[k + 2]!, eHi, eLo)
+        this.mergeRoot(a.task0, a.hi0, a.lo0, eHi, eLo)
+        const m = a.more
+        for (let k = 0; k < m.length; k += 5) this.mergeRoot(m[k]!, m[k + 1]!, m[k + 2]!, eHi, eLo)
       }
       const n = this.nr / 5
       if (n > MAX_ROOTS) throw new EmitError(`a tuple may belong to at most ${MAX_ROOTS} spout tuples, got ${n}`)

@@ -16,9 +16,15 @@ import { toReport, type FromWorker, type PlanMessage } from "./WorkerProtocol.js
 
 /** How an instance talks to its stream manager. */
 export interface InstanceIO {
-  /** Sends a batch of frames (an exact-size buffer the callee may transfer). */
+  /** Sends a batch of frames: an exact-size buffer the callee may keep or transfer, unless
+   * `copies`. */
   readonly send: (batch: Uint8Array<ArrayBuffer>) => void
+  /** `send` copies the batch before it returns (into the instance's ring): it is lent a view of
+   * the outbox's buffers, valid during the call only. */
+  readonly copies?: boolean
   readonly control: (msg: FromWorker) => void
+  /** A batch from the stream manager was processed: its memory may be reused (see Ring.ts). */
+  readonly release?: (batch: Buffer) => void
   /** User code threw: report it and end the instance (the stream manager starts a new one). */
   readonly die: (error: unknown) => void
 }
@@ -113,12 +119,13 @@ export abstract class InstanceBase {
   /** Sends what is buffered. */
   flush(): void {
     this.beforeFlush()
-    this.outs.drain(this.io.send)
+    this.outs.drain(this.io.send, this.io.copies === true)
   }
 
-  /** Reports a batch from the stream manager processed. Nothing may use it afterwards: a big
-   * one's memory goes back to the stream manager with the report. */
+  /** Reports a batch from the stream manager processed. Nothing may use it afterwards: its room
+   * in the ring is released (one that came as a buffer of its own goes back with the report). */
   protected consumed(batch: Buffer): void {
+    this.io.release?.(batch)
     const ab = batch.buffer
     this.io.control(ab instanceof ArrayBuffer && ab.byteLength >= POOLED_MIN
       ? { t: "consumed", bytes: batch.length, buffer: ab }
@@ -152,6 +159,19 @@ export abstract class InstanceBase {
       }
     }
   }
+
+  /** Whether what the instance sends waits for room (its stream manager is behind, see
+   * BatchSender.ts): it holds back meanwhile. */
+  protected outputBlocked = false
+
+  /** What the instance sends starts (true) or stops (false) waiting for room. */
+  onOutputBlocked(blocked: boolean): void {
+    this.outputBlocked = blocked
+    if (!blocked) this.resume()
+  }
+
+  /** Goes on after `onOutputBlocked(false)`. */
+  protected abstract resume(): void
 
   /** A new physical plan (the first one starts the instance). */
   abstract onPlan(plan: PlanMessage): void

@@ -1,15 +1,17 @@
 /**
  * What an instance sends its stream manager in one turn (frame batches, `consumed` reports, other
- * control messages), posted as one message: an array, in order, with the batches' ArrayBuffers
- * transferred. A message costs both threads more than copying a 64 KB batch, and after each slice
- * an instance has several things to say (its batch for this container, one per other container
- * it sends to, the reports of the batches it executed). The stream manager takes an array
- * element by element (see InstanceWorkers.ts).
+ * control messages), posted as one message: an array, in order. A message costs both threads more
+ * than copying a 64 KB batch, and after each slice an instance has several things to say (its
+ * batch for this container, one per other container it sends to, the reports of the batches it
+ * executed). A batch in the instance's ring (Ring.ts) is its length, a number; one bigger than the
+ * ring is a buffer, transferred. The stream manager takes an array element by element (see
+ * InstanceWorkers.ts).
  */
 import type { FromWorker } from "./WorkerProtocol.js"
 
-/** One element of a posted message. */
-export type Outgoing = Uint8Array<ArrayBuffer> | FromWorker
+/** One element of a posted message: a batch in the ring (its length), a batch of its own, or a
+ * control message. */
+export type Outgoing = number | Uint8Array<ArrayBuffer> | FromWorker
 
 export class MessageBatcher {
   private items: Array<Outgoing> = []
@@ -26,6 +28,12 @@ export class MessageBatcher {
   send(batch: Uint8Array<ArrayBuffer>): void {
     this.items.push(batch)
     if (!this.transfer.includes(batch.buffer)) this.transfer.push(batch.buffer)
+    this.schedule()
+  }
+
+  /** A batch of `bytes` bytes, written into the ring. */
+  inRing(bytes: number): void {
+    this.items.push(bytes)
     this.schedule()
   }
 

@@ -55,6 +55,8 @@ export class Outbox {
   private readonly ackRuns: Array<AckRun> = []
   /** Set when a writer passed FLUSH_BYTES. */
   full = false
+  /** Where lent batches of several pieces are assembled (see `drain`). */
+  private readonly scratch = new ByteWriter()
 
   /** `local` takes the frames for this container's tasks that are handled one by one (and any
    * frame for tasks not in the plan, which the stream manager drops). */
@@ -123,15 +125,17 @@ export class Outbox {
   }
 
   /** Hands every non-empty batch to `send`: this container's first (it opens the roots that the
-   * other batches' tuples belong to), then one per other container. */
-  drain(send: (batch: Uint8Array<ArrayBuffer>) => void): void {
+   * other batches' tuples belong to), then one per other container. Each batch is a buffer of its
+   * own, unless `lend`: then it is a view of the outbox's buffers, valid during the call only (for
+   * a `send` that copies it, as into an instance's ring: no buffer is allocated per batch). */
+  drain(send: (batch: Uint8Array<ArrayBuffer>) => void, lend = false): void {
     this.full = false
     for (const run of this.ackRuns) run.writeTo(this.of(run.task))
-    this.drainGroup(this.localGroup, send)
-    for (const g of this.remote.values()) this.drainGroup(g, send)
+    this.drainGroup(this.localGroup, send, lend)
+    for (const g of this.remote.values()) this.drainGroup(g, send, lend)
   }
 
-  private drainGroup(g: Group, send: (batch: Uint8Array<ArrayBuffer>) => void): void {
+  private drainGroup(g: Group, send: (batch: Uint8Array<ArrayBuffer>) => void, lend: boolean): void {
     const single = g.single.len - g.head
     let size = single
     let only: Run | undefined
@@ -145,7 +149,10 @@ export class Outbox {
     if (size === 0) return
     if (n === 0) {
       // Only frames handled one by one: their writer's buffer is the batch.
-      send(g.single.takeOwned())
+      if (lend) {
+        send(g.single.buf.subarray(0, g.single.len))
+        g.single.reset()
+      } else send(g.single.takeOwned())
       if (g.head > 0) writeControl(g.single, Kind.ROUTE, g.container)
       return
     }
@@ -155,12 +162,18 @@ export class Outbox {
       const w = only.w
       writeRunHead(w.buf, ROUTE_BYTES, only.task, only.tuples, w.len - ROUTE_BYTES)
       if (g.head > 0) writeControlAt(w.buf, 0, Kind.ROUTE, g.container)
+      if (lend) {
+        send(w.buf.subarray(ROUTE_BYTES - g.head, w.len))
+        w.reset()
+        return this.rewind(only)
+      }
       const batch = w.takeOwned(ROUTE_BYTES - g.head)
       this.rewind(only)
       return send(batch)
     }
-    // Several pieces: one copy into an exact-size buffer, on the instance's thread.
-    const out = new Uint8Array(size + g.head)
+    // Several pieces: one copy into an exact-size buffer (or the lent scratch one), on the
+    // instance's thread.
+    const out = lend ? this.scratchFor(size + g.head) : new Uint8Array(size + g.head)
     out.set(g.single.buf.subarray(0, g.single.len))
     let at = g.single.len
     g.single.len = g.head
@@ -174,6 +187,16 @@ export class Outbox {
       this.rewind(run)
     }
     send(out)
+    if (lend) this.scratch.reset()
+  }
+
+  /** A view of `size` bytes of the scratch buffer (lent batches of several pieces). */
+  private scratchFor(size: number): Uint8Array<ArrayBuffer> {
+    const w = this.scratch
+    w.len = 0
+    w.ensure(size)
+    w.len = size
+    return w.buf.subarray(0, size)
   }
 
   private rewind(run: Run): void {

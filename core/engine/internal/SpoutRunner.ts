@@ -98,7 +98,7 @@ export class SpoutRunner extends InstanceBase {
   }
 
   private canEmit(): boolean {
-    return this.opened && this.active && !this.throttled && !this.closing &&
+    return this.opened && this.active && !this.throttled && !this.outputBlocked && !this.closing &&
       (this.maxPending <= 0 || !this.reliable || this.pending.size < this.maxPending)
   }
 
@@ -132,6 +132,10 @@ export class SpoutRunner extends InstanceBase {
 
   onThrottle(on: boolean): void {
     this.throttled = on
+    this.wake()
+  }
+
+  protected resume(): void {
     this.wake()
   }
 
@@ -195,7 +199,13 @@ export class SpoutRunner extends InstanceBase {
   private acked(p: Pending, now: number): void {
     p.names.ack.n++
     record(p.names.complete, now - p.at)
-    this.guard(() => this.spout.ack?.(p.messageId))
+    // No closure for `guard`: this runs per tracked tuple.
+    if (this.spout.ack === undefined) return
+    try {
+      this.spout.ack(p.messageId)
+    } catch (e) {
+      this.io.die(e)
+    }
   }
 
   private failed(p: Pending, timeout: boolean): void {

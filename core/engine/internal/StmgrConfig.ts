@@ -24,11 +24,15 @@ export const watermarksOf = (config: Readonly<Record<string, string>>): Watermar
   return { high: Math.round(high * 1024 * 1024), low: Math.round(low * 1024 * 1024) }
 }
 
-/** The stream manager's metrics for the last interval (Heron's names where Heron has one). */
-export const stmgrMetrics = (plane: DataPlane): Array<[string, number]> => {
+/** The stream manager's metrics for the last interval (Heron's names where Heron has one);
+ * `instances` maps each local instance's buffer (`instance-<task>`) to its instance id. */
+export const stmgrMetrics = (plane: DataPlane, instances: ReadonlyMap<string, string> = new Map()): Array<[string, number]> => {
   const s = plane.stats
   plane.stats = emptyStats()
+  const byInstance = plane.bp.takeTimeSpentBy(instances.keys()).map(([link, ms]): [string, number] =>
+    [`__time_spent_back_pressure_by_compid/${instances.get(link) ?? link}`, ms])
   return [
+    ...byInstance,
     ["__tuples_to_workers", s.tuplesToWorkers],
     ["__bytes_to_workers", s.bytesToWorkers],
     ["__tuples_to_stmgrs", s.tuplesToPeers],

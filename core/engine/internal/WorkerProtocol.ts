@@ -1,8 +1,9 @@
 /**
  * Messages between a stream manager (main thread) and an instance (worker thread). Batches of
- * frames travel as bare `Uint8Array`s (transferred, not copied), or, to an instance, as an array
- * of them (several batches of one turn, in order); everything else is a small object with a `t`
- * tag. Both sides check what they receive with the guards below.
+ * frames travel in the instance's rings (Ring.ts), a message naming each by its length (a number),
+ * or, when bigger than a ring, as bare `Uint8Array`s (transferred, not copied); several in one
+ * message come as an array, in order. Everything else is a small object with a `t` tag. Both
+ * sides check what they receive with the guards below.
  */
 
 /** What an instance needs to know of the physical plan. */
@@ -25,6 +26,8 @@ export interface PlanMessage {
 export type ToWorker =
   | PlanMessage
   | { readonly t: "throttle"; readonly on: boolean }
+  /** The stream manager freed room in the ring the instance was waiting on (see BatchSender.ts). */
+  | { readonly t: "room" }
   | { readonly t: "stop" }
 
 /** An exception as the metrics manager reports it. */
@@ -64,6 +67,7 @@ export const isToWorker = (u: unknown): u is ToWorker => {
         isRecord(u["tasks"]) && Object.values(u["tasks"]).every(isNumberArray)
     case "throttle":
       return typeof u["on"] === "boolean"
+    case "room":
     case "stop":
       return true
     default:

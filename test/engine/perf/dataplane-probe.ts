@@ -5,11 +5,11 @@
  * - `raw`: a plain `net.Socket` pair; the sender writes the same batch bytes again and again
  *   (keeping at most the high watermark queued), the receiver counts them. The physical ceiling.
  * - `stmgr`: the engine's pieces on both ends. The sender is a `DataPlane` fed instance batches
- *   (as an instance's `Emitter` and `Outbox` build them) that it forwards whole to a real
- *   `PeerClient` socket; the receiver is a `DataPlane` reading the socket with `FrameReader` as
- *   `StreamManager` does, whose local instances are real worker threads that receive the batches
- *   (transferred, as `InstanceWorkers` sends them), count the DATA frames, and report each batch
- *   consumed.
+ *   (as an instance's `Emitter` and `Outbox` build them) that it forwards whole on the connection
+ *   the receiver opened to it (`acceptPeer`); the receiver is a `DataPlane` reading its
+ *   `PeerClient` connection as `StreamManager` does, whose local instances are real worker threads
+ *   that receive the batches (transferred: this probe leaves out the instances' rings, it measures
+ *   the socket path), count the DATA frames, and report each batch consumed.
  *
  *   node --import tsx test/engine/perf/dataplane-probe.ts [--sizes 37,16384] [--tasks 1] [--repeat 3]
  *     [--seconds 3] [--warmup 1] [--modes raw,stmgr] [--sink worker|count|check] [--prof <dir>]
@@ -24,11 +24,11 @@ import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { DataPlane } from "../../../core/engine/internal/DataPlane.js"
-import { peerReader } from "../../../core/engine/internal/PeerReader.js"
 import { Emitter } from "../../../core/engine/internal/Emitter.js"
 import { Kind } from "../../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../../core/engine/internal/Outbox.js"
 import { PeerClient } from "../../../core/engine/internal/PeerClient.js"
+import { acceptPeer } from "../../../core/engine/internal/PeerSocket.js"
 import type { Route } from "../../../core/engine/internal/Routes.js"
 import { watermarksOf } from "../../../core/engine/internal/StmgrConfig.js"
 
@@ -91,7 +91,7 @@ parentPort.on("message", (m) => (Array.isArray(m) ? m.forEach(one) : one(m)))`
 
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`)
 
-const receive = (stmgr: boolean, tasks: number, warmupMs: number, measureMs: number, sink: string) => {
+const receive = (stmgr: boolean, tasks: number, warmupMs: number, measureMs: number, sink: string, port: number) => {
   const check = sink === "check"
   let bytes = 0
   let tuples = 0
@@ -148,10 +148,9 @@ const receive = (stmgr: boolean, tasks: number, warmupMs: number, measureMs: num
         sendAll: (batches) => worker.postMessage(batches, [...new Set(batches.flatMap(own))])
       })
     }
-    onSocket = (socket) => {
-      const { reader } = peerReader(plane)
-      socket.on("data", (chunk: Buffer) => reader.push(chunk))
-    }
+    // The receiving stream manager reads on the connection it opens to the sender (PeerClient.ts).
+    new PeerClient(1, HOST, port, plane, () => {})
+    return
   } else {
     onSocket = (socket) =>
       socket.on("data", (chunk: Buffer) => {
@@ -193,7 +192,15 @@ const send = (stmgr: boolean, batch: Buffer, port: number) => {
     const remote = new Map<number, number>()
     for (let t = FIRST_DEST; t < FIRST_DEST + 64; t++) remote.set(t, 2)
     plane.setPlan(remote)
-    new PeerClient(2, HOST, port, plane, () => {})
+    // The receiver connects; that connection carries what this one sends it (PeerSocket.ts).
+    const server = net.createServer((socket) => {
+      socket.setNoDelay(true)
+      acceptPeer(socket, plane)
+    })
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      out({ port: typeof address === "object" && address !== null ? address.port : 0 })
+    })
     // As a spout's bursts: batches until backpressure, then yield to the event loop.
     const pump = (): void => {
       for (let i = 0; i < 16 && !paused; i++) plane.fromInstance(batch)
@@ -275,9 +282,18 @@ interface Setup {
 
 const run = async (mode: string, o: Setup): Promise<Result> => {
   const prof = mode === "stmgr" ? o.prof : undefined
-  const rx = child(["receive", mode, String(o.size), String(o.tasks), String(o.warmup * 1000), String(o.seconds * 1000), o.sink], prof)
-  const { port } = await rx.next("port")
-  const tx = child(["send", mode, String(o.size), String(o.tasks), String(port)], prof)
+  // Raw sockets: the receiver listens; stream managers: the receiver connects to the sender.
+  const receiver = (port: number) => child(["receive", mode, String(o.size), String(o.tasks), String(o.warmup * 1000), String(o.seconds * 1000), o.sink, String(port)], prof)
+  const sender = (port: number) => child(["send", mode, String(o.size), String(o.tasks), String(port)], prof)
+  let rx: ReturnType<typeof child>
+  let tx: ReturnType<typeof child>
+  if (mode === "raw") {
+    rx = receiver(0)
+    tx = sender((await rx.next("port"))["port"]!)
+  } else {
+    tx = sender(0)
+    rx = receiver((await tx.next("port"))["port"]!)
+  }
   try {
     await rx.next("start")
     const pids = [tx.proc.pid ?? 0, rx.proc.pid ?? 0]
@@ -335,7 +351,7 @@ const main = async () => {
   }
 }
 
-const [role, mode, size, tasks, a, b, sink] = process.argv.slice(2)
-if (role === "receive") receive(mode === "stmgr", Number(tasks), Number(a), Number(b), sink ?? "worker")
+const [role, mode, size, tasks, a, b, sink, port] = process.argv.slice(2)
+if (role === "receive") receive(mode === "stmgr", Number(tasks), Number(a), Number(b), sink ?? "worker", Number(port))
 else if (role === "send") send(mode === "stmgr", instanceBatch(Number(size), Number(tasks)).batch, Number(a))
 else void main()
