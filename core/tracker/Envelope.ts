@@ -117,6 +117,28 @@ export const jsonResponse = (body: string, status: number): HttpServerResponse.H
 const elapsedSeconds = (startNanos: bigint, endNanos: bigint): number => Number(endNanos - startNanos) / 1e9
 
 /**
+ * The envelope's JSON text with `result` already serialized as `resultJson`: the bytes
+ * {@link render} writes for the same fields (same key order, same `executiontime`).
+ */
+const renderWith = (fields: Omit<EnvelopeFields, "result">, resultJson: string, seconds: number): string =>
+  `{"status":${JSON.stringify(fields.status)},"executiontime":${formatSeconds(seconds)},"message":${JSON.stringify(fields.message)},` +
+  `"result":${resultJson},"tracker_version":${JSON.stringify(fields.tracker_version)}}`
+
+/**
+ * The result as redacted JSON text. The common case costs one `redact` over the serialized text:
+ * `redact` also replaces each secret's JSON-escaped form, so a text it leaves unchanged holds no
+ * secret in any string or key. Only when it finds one is the value redacted string by string
+ * ({@link redactDeep}), which keeps the output valid JSON whatever the secret spans.
+ * `undefined` when the result has no JSON form (`JSON.stringify` omits the key then).
+ */
+const redactedJson = (redact: RedactorService["redact"], result: unknown): Effect.Effect<string | undefined> => {
+  const text: string | undefined = JSON.stringify(result)
+  if (text === undefined) return Effect.succeed(undefined)
+  return Effect.flatMap(redact(text), (checked) =>
+    checked === text ? Effect.succeed(text) : Effect.map(redactDeep(redact)(result), (clean) => JSON.stringify(clean)))
+}
+
+/**
  * Runs `work` and answers with the envelope: `success` and its result, or `failure` with the
  * failure's message, HTTP status and a `null` result. Message and result are redacted.
  */
@@ -126,10 +148,14 @@ export const respond = (redact: RedactorService["redact"]) =>
     const start = yield* Effect.clockWith((c) => c.currentTimeNanos)
     const version = yield* TrackerVersion
     const outcome = yield* Effect.either(work)
-    const fields: EnvelopeFields = outcome._tag === "Right"
-      ? { status: "success", message: "", result: yield* redactDeep(redact)(outcome.right), tracker_version: version }
-      : { status: "failure", message: yield* redact(outcome.left.message), result: null, tracker_version: version }
+    if (outcome._tag === "Left") {
+      const fields: EnvelopeFields = { status: "failure", message: yield* redact(outcome.left.message), result: null, tracker_version: version }
+      const end = yield* Effect.clockWith((c) => c.currentTimeNanos)
+      return jsonResponse(render(fields, elapsedSeconds(start, end)), outcome.left.status)
+    }
+    const fields = { status: "success", message: "", tracker_version: version } as const
+    const resultJson = yield* redactedJson(redact, outcome.right)
     const end = yield* Effect.clockWith((c) => c.currentTimeNanos)
-    const status = outcome._tag === "Right" ? 200 : outcome.left.status
-    return jsonResponse(render(fields, elapsedSeconds(start, end)), status)
+    const seconds = elapsedSeconds(start, end)
+    return jsonResponse(resultJson === undefined ? render({ ...fields, result: undefined }, seconds) : renderWith(fields, resultJson, seconds), 200)
   })

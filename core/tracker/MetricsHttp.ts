@@ -4,7 +4,8 @@
  * envelope. A query is parsed here first, so that a bad one is refused with its position even
  * when no cache runs.
  */
-import { FetchHttpClient, HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Either, Layer, Option } from "effect"
 import { Clusters } from "../Clusters.js"
 import * as CacheClient from "../engine/metricscache/CacheClient.js"
@@ -13,7 +14,8 @@ import type { MetricsCacheLocation } from "../model/Locations.js"
 import { Redactor } from "../Redactor.js"
 import { respond, TrackerFailure } from "./Envelope.js"
 import type { MetricsParams } from "./MetricsApi.js"
-import { find, formatAddress } from "./Snapshots.js"
+import { find, formatAddress, type TopologyAddress } from "./Snapshots.js"
+import type { TopologySnapshot } from "./wire/Snapshot.js"
 import { address, single, values } from "./TopologiesHttp.js"
 import { TrackerApi } from "./TrackerApi.js"
 
@@ -40,10 +42,20 @@ const timeRange = (q: MetricsParams) =>
     return { starttime, endtime }
   })
 
+/** A watched snapshot that knows where the topology's metrics cache is. */
+const hasMetricsCache = (s: TopologySnapshot): boolean => s.metricsCache !== undefined
+
+/** A request's topology, where its metrics cache listens, and how the request named it. */
+interface Located {
+  readonly at: MetricsCacheLocation
+  readonly snapshot: TopologySnapshot
+  readonly address: TopologyAddress
+}
+
 const cacheFailure = (e: CacheClient.CacheError) =>
   new TrackerFailure({ status: e.status === 400 ? 400 : 500, message: e.status === 400 ? `Invalid query ${e.message}` : e.message })
 
-/** The handlers of {@link MetricsApi}; they reach metrics caches with their own HTTP client. */
+/** The handlers of {@link MetricsApi}; they reach metrics caches with their own HTTP client (undici, connections kept alive). */
 export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers) =>
   Effect.gen(function*() {
     const clusters = yield* Clusters
@@ -51,11 +63,9 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
     const cache = yield* CacheClient.make
     const answer = respond(redactor.redact)
 
-    /** The topology a request names and its metrics cache; 404 when no cache runs for it. */
-    const located = (q: MetricsParams) =>
+    /** Where the topology's metrics cache listens, read from the state manager; 404 when none runs. */
+    const readLocation = (a: TopologyAddress) =>
       Effect.gen(function*() {
-        const a = yield* address(q)
-        const snapshot = yield* find(clusters, a)
         const cluster = yield* Option.match(clusters.get(a.cluster), {
           onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `Unknown cluster: ${a.cluster}` })),
           onSome: Effect.succeed
@@ -63,15 +73,42 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
         const location = yield* cluster.stateManager.get("metricscaches", a.topology).pipe(
           Effect.mapError((e) => new TrackerFailure({ status: 500, message: `State manager of cluster ${a.cluster} failed to ${e.op} ${e.path}: ${e.message}` }))
         )
-        const at: MetricsCacheLocation = yield* Option.match(location, {
+        return yield* Option.match(location, {
           onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `No metrics cache for ${formatAddress(a)}: its container 0 is not running` })),
-          onSome: Effect.succeed
+          onSome: (at): Effect.Effect<MetricsCacheLocation, TrackerFailure> => Effect.succeed(at)
         })
+      })
+
+    /**
+     * The topology a request names and its metrics cache; 404 when no cache runs for it. The
+     * location comes from the watched snapshot when it has one (no state read per request).
+     */
+    const located = (q: MetricsParams) =>
+      Effect.gen(function*() {
+        const a = yield* address(q)
+        // Any watched snapshot will do: what is asked here is its metrics cache, not its plans.
+        const snapshot = yield* find(clusters, a, hasMetricsCache)
+        const at = snapshot.metricsCache ?? (yield* readLocation(a))
         return { at, snapshot, address: a }
       })
 
+    /**
+     * Asks the cache with `call`. A location from the watched snapshot may be stale for a moment
+     * (container 0 restarted, its watch not delivered yet): when the cache is unreachable or is
+     * another topology's (409), the location is read again and, if it moved, asked once more.
+     */
+    const ask = <A>(t: Located, call: (at: MetricsCacheLocation) => Effect.Effect<A, CacheClient.CacheError>) =>
+      call(t.at).pipe(
+        Effect.catchIf(
+          (e) => t.snapshot.metricsCache !== undefined && (e.status === undefined || e.status === 409),
+          (e) => Effect.flatMap(readLocation(t.address), (at) =>
+            at.host === t.at.host && at.statsPort === t.at.statsPort ? Effect.fail(e) : call(at))
+        ),
+        Effect.mapError((e) => (e instanceof TrackerFailure ? e : cacheFailure(e)))
+      )
+
     /** `component`: required, and one of the topology's (or `__stmgr__`). */
-    const component = (q: MetricsParams, t: Effect.Effect.Success<ReturnType<typeof located>>) =>
+    const component = (q: MetricsParams, t: Located) =>
       Effect.gen(function*() {
         const name = yield* required(single(q.component), "component")
         const known = t.snapshot.topology?.components.map((c) => c.name)
@@ -92,7 +129,7 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
           const t = yield* located(q)
           const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
           const interval = yield* integer(single(q.interval), "interval", -1)
-          const result = yield* Effect.mapError(cache.metrics(t.at, { selections: [selection], interval }), cacheFailure)
+          const result = yield* ask(t, (at) => cache.metrics(at, { selections: [selection], interval }))
           return result.results[0] ?? { metrics: {}, interval, component: selection.component }
         })))
       .handle("metricstimeline", ({ urlParams: q }) =>
@@ -100,7 +137,7 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
           const t = yield* located(q)
           const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
           const range = yield* timeRange(q)
-          const result = yield* Effect.mapError(cache.timeline(t.at, { selections: [selection], ...range }), cacheFailure)
+          const result = yield* ask(t, (at) => cache.timeline(at, { selections: [selection], ...range }))
           return result.results[0] ?? { timeline: {}, ...range, component: selection.component }
         })))
       .handle("metricsquery", ({ urlParams: q }) =>
@@ -110,18 +147,18 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
           if (Either.isLeft(parsed)) return yield* bad(`Invalid query ${parsed.left.message}`)
           const range = yield* timeRange(q)
           const t = yield* located(q)
-          return yield* Effect.mapError(cache.query(t.at, { query, ...range }), cacheFailure)
+          return yield* ask(t, (at) => cache.query(at, { query, ...range }))
         })))
       .handle("exceptions", ({ urlParams: q }) =>
         answer(Effect.gen(function*() {
           const t = yield* located(q)
           const request = { component: yield* component(q, t), instances: values(q.instance) }
-          return yield* Effect.mapError(cache.exceptions(t.at, request), cacheFailure)
+          return yield* ask(t, (at) => cache.exceptions(at, request))
         })))
       .handle("exceptionsummary", ({ urlParams: q }) =>
         answer(Effect.gen(function*() {
           const t = yield* located(q)
           const request = { component: yield* component(q, t), instances: values(q.instance) }
-          return yield* Effect.mapError(cache.exceptionSummary(t.at, request), cacheFailure)
+          return yield* ask(t, (at) => cache.exceptionSummary(at, request))
         })))
-  })).pipe(Layer.provide(FetchHttpClient.layer))
+  })).pipe(Layer.provide(NodeHttpClient.layerUndici))

@@ -80,20 +80,27 @@ const read = (cluster: ClusterServices, name: string): Effect.Effect<Option.Opti
 /**
  * The topology a request names: cluster and name select it, environ (and role, when given) must
  * match its execution state. Fails with 404 `Unknown cluster: x` or `Unknown topology: c/r/e/t`.
+ * A watched snapshot is used when `usable` accepts it (by default: when every node of a running
+ * topology is there); else the topology is read directly.
  */
-export const find = (clusters: ClustersService, a: TopologyAddress): Effect.Effect<TopologySnapshot, TrackerFailure> =>
+export const find = (
+  clusters: ClustersService,
+  a: TopologyAddress,
+  usable: (s: TopologySnapshot) => boolean = complete
+): Effect.Effect<TopologySnapshot, TrackerFailure> =>
   Effect.gen(function*() {
     const cluster = yield* Option.match(clusters.get(a.cluster), {
       onNone: () => Effect.fail(new TrackerFailure({ status: 404, message: `Unknown cluster: ${a.cluster}` })),
       onSome: Effect.succeed
     })
-    const unknown = new TrackerFailure({ status: 404, message: `Unknown topology: ${formatAddress(a)}` })
+    // Built only when needed: an error captures a stack trace, too dear for every request.
+    const unknown = () => new TrackerFailure({ status: 404, message: `Unknown topology: ${formatAddress(a)}` })
     // A topology still coming up (no physical plan or locations yet) is read directly: its next
     // node may be written already while the watch has not delivered it.
-    const cached = Option.filter(cluster.topologies?.get(a.topology) ?? Option.none(), complete)
+    const cached = Option.filter(cluster.topologies?.get(a.topology) ?? Option.none(), usable)
     const found = Option.isSome(cached) ? cached : yield* read(cluster, a.topology)
-    if (Option.isNone(found)) return yield* unknown
+    if (Option.isNone(found)) return yield* unknown()
     const es = found.value.executionState
-    if (es.environ !== a.environ || (a.role !== undefined && es.role !== a.role)) return yield* unknown
+    if (es.environ !== a.environ || (a.role !== undefined && es.role !== a.role)) return yield* unknown()
     return found.value
   })

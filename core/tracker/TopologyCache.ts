@@ -3,9 +3,9 @@
  * folder watch on localfs, ZooKeeper watches) as Heron's tracker does, instead of reading every
  * node again for each request: a request is answered from memory.
  *
- * A watch of the set of execution states starts one fiber per topology, which follows its six
- * nodes (execution state, logical plan, packing plan, physical plan, TManager and scheduler
- * locations) and replaces the topology's snapshot on every change. A topology the cache has not
+ * A watch of the set of execution states starts one fiber per topology, which follows its seven
+ * nodes (execution state, logical plan, packing plan, physical plan, TManager, scheduler and
+ * metrics cache locations) and replaces the topology's snapshot on every change. A topology the cache has not
  * seen yet (just submitted, or the watches are still starting) is read directly, so an answer never
  * misses a topology that exists. A failing watch is retried with backoff; meanwhile answers are read
  * directly.
@@ -45,13 +45,14 @@ export const make = (cluster: ClusterServices): Effect.Effect<TopologyCache, nev
         optional(sm.watch("packingplans", name)),
         optional(sm.watch("pplans", name)),
         optional(sm.watch("tmanagers", name)),
-        optional(sm.watch("schedulers", name))
+        optional(sm.watch("schedulers", name)),
+        optional(sm.watch("metricscaches", name))
       ).pipe(
-        Stream.runForEach(([es, topology, packingPlan, physicalPlan, tmanager, scheduler]) =>
+        Stream.runForEach(([es, topology, packingPlan, physicalPlan, tmanager, scheduler, metricsCache]) =>
           Effect.sync(() => {
             // Another cluster's topology in a shared state manager is not this cluster's.
             if (Option.isNone(es) || es.value.cluster !== cluster.name) snapshots.set(name, null)
-            else snapshots.set(name, { name, executionState: es.value, topology, packingPlan, physicalPlan, tmanager, scheduler })
+            else snapshots.set(name, { name, executionState: es.value, topology, packingPlan, physicalPlan, tmanager, scheduler, metricsCache })
           })),
         Effect.tapError((e) => Effect.sync(() => snapshots.delete(name)).pipe(
           Effect.zipRight(Effect.logWarning(`tracker: watching topology ${name} failed: ${e.message}; retrying`))

@@ -3,7 +3,7 @@
  * every wire function; the execution state is what makes a topology visible at all.
  */
 import type { ExecutionState } from "../../model/ExecutionState.js"
-import type { SchedulerLocation, TManagerLocation } from "../../model/Locations.js"
+import type { MetricsCacheLocation, SchedulerLocation, TManagerLocation } from "../../model/Locations.js"
 import type { PackingPlan } from "../../model/PackingPlan.js"
 import type { PhysicalPlan } from "../../model/PhysicalPlan.js"
 import type { Topology } from "../../model/Topology.js"
@@ -19,4 +19,9 @@ export interface TopologySnapshot {
   readonly physicalPlan: PhysicalPlan | undefined
   readonly tmanager: TManagerLocation | undefined
   readonly scheduler: SchedulerLocation | undefined
+  /**
+   * Where container 0's metrics cache listens, when the snapshot was read with it (the watched
+   * cache follows it); absent: not known here, ask the state manager.
+   */
+  readonly metricsCache?: MetricsCacheLocation | undefined
 }

@@ -51,4 +51,17 @@ describe("respond", () => {
       expect(ko.status).toBe(404)
       expect(ok.headers["access-control-allow-origin"]).toBe("*")
     }))
+
+  it.effect("serves a result without secrets as it is, and redacts every secret in keys and values, escaped ones too", () =>
+    Effect.gen(function*() {
+      const r = yield* Redactor.make
+      yield* r.register("s3cr3t")
+      yield* r.register('pa"ss')
+      const body = (res: { readonly body: unknown }) =>
+        Effect.promise(() => new Response((res.body as { readonly body: Uint8Array }).body).json() as Promise<{ readonly result: unknown }>)
+      const clean = yield* respond(r.redact)(Effect.succeed({ plan: ["a", 1, null], n: 2 }))
+      expect((yield* body(clean)).result).toEqual({ plan: ["a", 1, null], n: 2 })
+      const dirty = yield* respond(r.redact)(Effect.succeed({ "s3cr3t-key": ["x s3cr3t y", 42], q: 'a pa"ss b' }))
+      expect((yield* body(dirty)).result).toEqual({ "<redacted>-key": ["x <redacted> y", 42], q: "a <redacted> b" })
+    }))
 })
