@@ -14,6 +14,7 @@ import { bytes, count, millis } from "../model/Format.js"
 import { counterNames, NODE } from "../model/Metrics.js"
 import type { ComponentNode } from "../model/Plan.js"
 import { Chart, type Series } from "./Chart.js"
+import { ChartWindowPicker } from "./ChartWindowPicker.js"
 import { ErrorNote, Loading } from "./Status.js"
 
 export interface MetricKind {
@@ -107,14 +108,7 @@ export const ComponentCharts = ({ enabled = true, address, components, selected,
             {kinds.map((k) => <option key={k.id} value={k.id}>{k.label}</option>)}
           </select>
         </label>
-        <div class="segmented" role="radiogroup" aria-label="Chart window">
-          {chartWindows.map((w) => (
-            <label key={w.seconds}>
-              <input type="radio" name="chart-window" checked={windowS === w.seconds} onChange={() => onWindow(w.seconds)} />
-              {w.label}
-            </label>
-          ))}
-        </div>
+        <ChartWindowPicker name="chart-window" value={windowS} onChange={onWindow} />
       </div>
       {data.data === undefined
         ? (data.error === undefined ? <Loading what="the chart" /> : <ErrorNote what="cannot read the metric" message={data.error} />)

@@ -8,7 +8,8 @@ import { useResource } from "../app/useResource.js"
 import { type Address, formatAddress, trackerParams } from "../model/Address.js"
 import type { Input } from "../model/Plan.js"
 import { Chart, type Series } from "./Chart.js"
-import { chartWindows, metricKinds } from "./ComponentCharts.js"
+import { ChartWindowPicker } from "./ChartWindowPicker.js"
+import { metricKinds } from "./ComponentCharts.js"
 import { ErrorNote, Loading } from "./Status.js"
 
 export const InstanceCharts = ({ address, component, instance }: { readonly address: Address; readonly component: string; readonly instance: string }) => {
@@ -53,14 +54,7 @@ export const InstanceCharts = ({ address, component, instance }: { readonly addr
             {kinds.map((k) => <option key={k.id} value={k.id}>{k.label}</option>)}
           </select>
         </label>
-        <div class="segmented" role="radiogroup" aria-label="Chart window">
-          {chartWindows.map((w) => (
-            <label key={w.seconds}>
-              <input type="radio" name="instance-window" checked={windowS === w.seconds} onChange={() => setWindowS(w.seconds)} />
-              {w.label}
-            </label>
-          ))}
-        </div>
+        <ChartWindowPicker name="instance-window" value={windowS} onChange={setWindowS} />
       </div>
       {data.data === undefined
         ? (data.error === undefined ? <Loading what="the chart" /> : <ErrorNote what="cannot read the metric" message={data.error} />)
