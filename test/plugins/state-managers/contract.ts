@@ -21,7 +21,7 @@ import { Topology } from "../../../core/model/Topology.js"
 import { isEphemeralKind, LockError, StateError, stateKinds } from "../../../core/StateManager.js"
 import { lockPath, makeStateManager } from "../../../core/state/makeStateManager.js"
 import type { NodeStore } from "../../../core/state/NodeStore.js"
-import { samples, topology } from "./zookeeper/fixtures/samples.js"
+import { samples, topology } from "./samples.js"
 
 /** A state-manager backend under test, fresh for each test (its own directory or root node). */
 export interface StateContractSubject {

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import { isEphemeralKind, stateKinds } from "../../../../core/StateManager.js"
 import { makeStateManager } from "../../../../core/state/makeStateManager.js"
 import { skipWithoutZooKeeper } from "../../../support/services/zookeeper.js"
-import { samples } from "./fixtures/samples.js"
+import { samples } from "../samples.js"
 import { freshRoot, openStore, rawClient, statOf, TestZooKeeper, textOf, zkLayer } from "./helpers.js"
 
 describe.skipIf(skipWithoutZooKeeper())("zookeeper through makeStateManager", () => {
