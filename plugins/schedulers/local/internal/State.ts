@@ -57,16 +57,23 @@ export const sameSpec = (a: Spec, b: Spec): boolean => {
 export const checkExited = (c: Container): Effect.Effect<Option.Option<string>, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const stat = yield* Proc.readStat(c.pid)
-    // Read after /proc: our child's exit event fires when Node reaps it, i.e. before its /proc entry
-    // can be missing, so a gone child always gets its exit code or signal as the reason.
-    if (Option.isSome(c.exit) && (yield* Deferred.isDone(c.exit.value))) {
-      return Option.some(Proc.describeExit(yield* Deferred.await(c.exit.value)))
-    }
-    if (Option.isNone(stat)) return Option.some(`process ${c.pid} is gone`)
-    if (stat.value.startTime !== c.startTime) return Option.some(`pid ${c.pid} now belongs to another process`)
-    if (ProcStat.isDead(stat.value)) return Option.some(`process ${c.pid} exited`)
-    return Option.none()
+    const down = Option.match(stat, {
+      onNone: () => Option.some(`process ${c.pid} is gone`),
+      onSome: (s) =>
+        s.startTime !== c.startTime
+          ? Option.some(`pid ${c.pid} now belongs to another process`)
+          : ProcStat.isDead(s) ? Option.some(`process ${c.pid} exited`) : Option.none()
+    })
+    if (Option.isNone(c.exit) || (Option.isNone(down) && !(yield* Deferred.isDone(c.exit.value)))) return down
+    // Our own child: it stays a zombie (its pid not reused) until Node reaps it and delivers its
+    // exit code or signal, which is the reason worth reporting. That takes a moment after /proc
+    // shows it dead.
+    const info = yield* Deferred.await(c.exit.value).pipe(Effect.timeout(EXIT_EVENT_WAIT), Effect.option)
+    return Option.isSome(info) ? Option.some(Proc.describeExit(info.value)) : down
   })
+
+/** How long {@link checkExited} waits for the exit event of a child that /proc shows dead. */
+const EXIT_EVENT_WAIT = "2 seconds"
 
 /** Starts the process of a container in `<dir>/container-<index>`, logging to `container.log` there. */
 export const start = (

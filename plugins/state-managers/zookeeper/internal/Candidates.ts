@@ -70,12 +70,15 @@ export const line = (ctx: Ctx, op: string, path: string, zkPath: string, kind: C
   ).pipe(Effect.map((names) => inLine(names, kind)))
 
 /**
- * Watches one contender's node: `None` when it is already gone, else an effect that completes when
- * it changes or goes, or when the session connects again (after which the caller looks again).
+ * Watches one contender's node on behalf of `mine`: `None` when it is already gone, or when the
+ * session is no longer the one `mine` was created in (its node went with that session, so the
+ * caller must look again, not wait on a line it has left); else an effect that completes when the
+ * node changes or goes, or when the session connects again (after which the caller looks again).
  */
-export const watchOne = (ctx: Ctx, op: string, path: string, zkChild: string): Effect.Effect<Option.Option<Effect.Effect<void>>, StateError> =>
+export const watchOne = (ctx: Ctx, op: string, path: string, zkChild: string, mine: Candidate): Effect.Effect<Option.Option<Effect.Effect<void>>, StateError> =>
   ctx.session.run(op, path, zkChild, (conn) =>
     Effect.gen(function* () {
+      if (conn.generation !== mine.generation) return Option.none()
       const fired = yield* Deferred.make<void>()
       return yield* getData(conn.client, zkChild, () => Deferred.unsafeDone(fired, Exit.void)).pipe(
         Effect.as(Option.some(Effect.raceFirst(Deferred.await(fired), Effect.ignore(ctx.session.connectedAfter(conn.epoch))))),

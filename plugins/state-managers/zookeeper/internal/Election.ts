@@ -73,11 +73,11 @@ export const leadership = (ctx: Ctx, path: string, zkPath: string): Stream.Strea
       }
       if (at > 0) {
         yield* announce(false)
-        const before = yield* Candidates.watchOne(ctx, "leadership", path, `${zkPath}/${line[at - 1]}`)
+        const before = yield* Candidates.watchOne(ctx, "leadership", path, `${zkPath}/${line[at - 1]}`, me)
         if (Option.isSome(before)) yield* before.value
         return
       }
-      const own = yield* Candidates.watchOne(ctx, "leadership", path, `${zkPath}/${me.name}`)
+      const own = yield* Candidates.watchOne(ctx, "leadership", path, `${zkPath}/${me.name}`, me)
       if (Option.isNone(own)) return
       yield* announce(true)
       const outcome = yield* Effect.raceFirst(Effect.as(own.value, "look again" as const), Effect.as(lost(ctx, me.generation), "lost" as const))

@@ -53,12 +53,12 @@ export const acquire = (ctx: Ctx, path: string, zkPath: string, timeout: Duratio
           const line = yield* Candidates.line(ctx, "lock", path, zkPath, "lock")
           const at = me === undefined ? -1 : line.indexOf(me.name)
           if (at === 0) return
-          if (at < 0) {
+          if (me === undefined || at < 0) {
             // Our node is gone: the session expired while we waited. Queue again.
             yield* join
             continue
           }
-          const before = yield* Candidates.watchOne(ctx, "lock", path, `${zkPath}/${line[at - 1]}`)
+          const before = yield* Candidates.watchOne(ctx, "lock", path, `${zkPath}/${line[at - 1]}`, me)
           if (Option.isSome(before)) yield* before.value
         }
       })

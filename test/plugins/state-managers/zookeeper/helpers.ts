@@ -97,15 +97,18 @@ const closeSessionOnServer = (port: number, id: Buffer, password: Buffer) =>
     return Effect.sync(() => socket.destroy())
   })
 
+/** What tells a session's id and password: a store, or a bare session in the tests of internals. */
+export type SessionHolder = Pick<ZkStore.ZkNodeStore, "sessionCredentials">
+
 /** The store's session id (hex), `None` while it is not connected. */
-export const sessionIdOf = (store: ZkStore.ZkNodeStore) => Effect.map(store.sessionCredentials, Option.map((c) => c.id.toString("hex")))
+export const sessionIdOf = (store: SessionHolder) => Effect.map(store.sessionCredentials, Option.map((c) => c.id.toString("hex")))
 
 /**
  * Expires the store's session: closes it on the server (see above) and waits until the store runs
  * on a new session. The store's client may still win the race for its session now and then (it
  * reconnects within milliseconds), so this tries again, up to ten times.
  */
-export const expireSession = (store: ZkStore.ZkNodeStore) =>
+export const expireSession = (store: SessionHolder) =>
   Effect.gen(function* () {
     const zk = yield* TestZooKeeper
     const credentials = Option.getOrThrow(yield* store.sessionCredentials)
