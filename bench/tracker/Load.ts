@@ -78,11 +78,18 @@ export const drive = async (url: string, o: LoadOptions): Promise<LoadResult> =>
 }
 
 /** `n` sequential requests to `url` (after `warm` unmeasured ones; GET unless `init` says
- * otherwise): each answer's ms, and its body's size; a non-2xx answer throws with its start. */
-export const sequential = async (url: string, n: number, warm: number, init?: RequestInit): Promise<{ readonly ms: ReadonlyArray<number>; readonly bytes: number }> => {
+ * otherwise; a function gives the URL of the i-th request): each answer's ms, and its body's size;
+ * a non-2xx answer throws with its start. */
+export const sequential = async (
+  urlOf: string | ((i: number) => string),
+  n: number,
+  warm: number,
+  init?: RequestInit
+): Promise<{ readonly ms: ReadonlyArray<number>; readonly bytes: number }> => {
   const ms: Array<number> = []
   let bytes = 0
   for (let i = 0; i < warm + n; i++) {
+    const url = typeof urlOf === "string" ? urlOf : urlOf(i)
     const t0 = performance.now()
     const res = await fetch(url, init)
     const body = await res.text()

@@ -112,7 +112,7 @@ const httpRows = (e: Endpoint, h: NonNullable<Results["http"][Endpoint]>): Array
       ratio,
       target: `≥ ${MAX_RATIO_TARGET * 100}% of bare`,
       outcome: check(ratio >= MAX_RATIO_TARGET && failures(tracker) === 0),
-      note: [`${(h.bytes / 1024).toFixed(1)} KB answers`, problems(h.max)].filter((s) => s !== "").join("; ")
+      note: [`${(h.bytes / 1024).toFixed(1)} KB answers, the same URL each time: remembered while its data is unchanged`, problems(h.max)].filter((s) => s !== "").join("; ")
     })
   }
   if (h.fixed !== undefined) {
@@ -167,7 +167,7 @@ export const rows = (r: Results): ReadonlyArray<Row> => {
       baseline: "—", baselineValue: null, baselineP50: null, baselineP99: null, ratio: null,
       target: `p99 < ${WIDE_TARGET_MS} ms`,
       outcome: check(p99 < WIDE_TARGET_MS),
-      note: `one request, every instance; ${(w.metrics.bytes / 1024).toFixed(0)} KB answers; max ${ms(Math.max(...m))}`
+      note: `one request, every instance, each a new URL (never a remembered answer); ${(w.metrics.bytes / 1024).toFixed(0)} KB answers; max ${ms(Math.max(...m))}`
     })
     const c = w.cache.ms
     out.push({

@@ -140,10 +140,11 @@ const redactedJson = (redact: RedactorService["redact"], result: unknown): Effec
 
 /**
  * Runs `work` and answers with the envelope: `success` and its result, or `failure` with the
- * failure's message, HTTP status and a `null` result. Message and result are redacted.
+ * failure's message, HTTP status and a `null` result. Message and result are redacted. The body
+ * of a success is also given to `remember` (see `AnswerCache`).
  */
 export const respond = (redact: RedactorService["redact"]) =>
-<A>(work: Effect.Effect<A, TrackerFailure>): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+<A>(work: Effect.Effect<A, TrackerFailure>, remember?: (body: string) => void): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
     const start = yield* Effect.clockWith((c) => c.currentTimeNanos)
     const version = yield* TrackerVersion
@@ -157,5 +158,7 @@ export const respond = (redact: RedactorService["redact"]) =>
     const resultJson = yield* redactedJson(redact, outcome.right)
     const end = yield* Effect.clockWith((c) => c.currentTimeNanos)
     const seconds = elapsedSeconds(start, end)
-    return jsonResponse(resultJson === undefined ? render({ ...fields, result: undefined }, seconds) : renderWith(fields, resultJson, seconds), 200)
+    const body = resultJson === undefined ? render({ ...fields, result: undefined }, seconds) : renderWith(fields, resultJson, seconds)
+    remember?.(body)
+    return jsonResponse(body, 200)
   })

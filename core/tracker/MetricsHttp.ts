@@ -6,13 +6,15 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Either, Layer, Option } from "effect"
+import { Clock, Effect, Either, Layer, Option } from "effect"
 import { Clusters } from "../Clusters.js"
 import * as CacheClient from "../engine/metricscache/CacheClient.js"
 import { parse } from "../engine/metricscache/query/Parser.js"
 import type { MetricsCacheLocation } from "../model/Locations.js"
 import { Redactor } from "../Redactor.js"
+import { TrackerAnswers } from "./AnswerCache.js"
 import { respond, TrackerFailure } from "./Envelope.js"
+import * as MetricsVersions from "./MetricsVersions.js"
 import type { MetricsParams } from "./MetricsApi.js"
 import { find, formatAddress, type TopologyAddress } from "./Snapshots.js"
 import type { TopologySnapshot } from "./wire/Snapshot.js"
@@ -61,7 +63,36 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
     const clusters = yield* Clusters
     const redactor = yield* Redactor
     const cache = yield* CacheClient.make
+    const versions = yield* MetricsVersions.make(cache)
+    const answers = yield* TrackerAnswers
     const answer = respond(redactor.redact)
+
+    /** What an answer was made from: the cache that gave it, at the data version known before asking. */
+    interface Basis {
+      readonly at: MetricsCacheLocation
+      readonly version: number
+    }
+
+    /**
+     * Answers with `work`, which calls `noteBasis` when its answer came from a cache whose version
+     * was known. Such an answer is remembered for the request's URL while that cache stays at that
+     * version (and, when `perSecond`, within the second it was asked in: answers about "the last N
+     * seconds" move with the clock).
+     */
+    const answerFollowing = <A>(
+      url: string,
+      perSecond: boolean,
+      work: (noteBasis: (b: Basis) => void) => Effect.Effect<A, TrackerFailure>
+    ) =>
+      Effect.gen(function*() {
+        const second = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        let basis: Basis | undefined
+        return yield* answer(work((b) => (basis = b)), (body) => {
+          if (basis === undefined) return
+          const { at, version } = basis
+          answers.remember(url, body, () => versions.still(at, version) && (!perSecond || Math.floor(Date.now() / 1000) === second))
+        })
+      })
 
     /** Where the topology's metrics cache listens, read from the state manager; 404 when none runs. */
     const readLocation = (a: TopologyAddress) =>
@@ -96,16 +127,22 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
      * Asks the cache with `call`. A location from the watched snapshot may be stale for a moment
      * (container 0 restarted, its watch not delivered yet): when the cache is unreachable or is
      * another topology's (409), the location is read again and, if it moved, asked once more.
+     * An answer of the first cache asked, whose version was known before asking, is noted as the
+     * answer's basis.
      */
-    const ask = <A>(t: Located, call: (at: MetricsCacheLocation) => Effect.Effect<A, CacheClient.CacheError>) =>
-      call(t.at).pipe(
-        Effect.catchIf(
-          (e) => t.snapshot.metricsCache !== undefined && (e.status === undefined || e.status === 409),
-          (e) => Effect.flatMap(readLocation(t.address), (at) =>
-            at.host === t.at.host && at.statsPort === t.at.statsPort ? Effect.fail(e) : call(at))
-        ),
-        Effect.mapError((e) => (e instanceof TrackerFailure ? e : cacheFailure(e)))
-      )
+    const ask = <A>(t: Located, noteBasis: (b: Basis) => void, call: (at: MetricsCacheLocation) => Effect.Effect<A, CacheClient.CacheError>) =>
+      Effect.gen(function*() {
+        const version = yield* versions.current(t.at)
+        const first = yield* Effect.either(call(t.at))
+        if (Either.isRight(first)) {
+          if (version !== undefined) noteBasis({ at: t.at, version })
+          return first.right
+        }
+        const e = first.left
+        if (t.snapshot.metricsCache === undefined || (e.status !== undefined && e.status !== 409)) return yield* Effect.fail(e)
+        const at = yield* readLocation(t.address)
+        return yield* (at.host === t.at.host && at.statsPort === t.at.statsPort ? Effect.fail(e) : call(at))
+      }).pipe(Effect.mapError((e) => (e instanceof TrackerFailure ? e : cacheFailure(e))))
 
     /** `component`: required, and one of the topology's (or `__stmgr__`). */
     const component = (q: MetricsParams, t: Located) =>
@@ -124,41 +161,42 @@ export const MetricsHttp = HttpApiBuilder.group(TrackerApi, "metrics", (handlers
     }
 
     return handlers
-      .handle("metrics", ({ urlParams: q }) =>
-        answer(Effect.gen(function*() {
+      .handle("metrics", ({ request, urlParams: q }) =>
+        answerFollowing(request.url, true, (noteBasis) => Effect.gen(function*() {
           const t = yield* located(q)
           const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
           const interval = yield* integer(single(q.interval), "interval", -1)
-          const result = yield* ask(t, (at) => cache.metrics(at, { selections: [selection], interval }))
+          const result = yield* ask(t, noteBasis, (at) => cache.metrics(at, { selections: [selection], interval }))
           return result.results[0] ?? { metrics: {}, interval, component: selection.component }
         })))
-      .handle("metricstimeline", ({ urlParams: q }) =>
-        answer(Effect.gen(function*() {
+      .handle("metricstimeline", ({ request, urlParams: q }) =>
+        answerFollowing(request.url, false, (noteBasis) => Effect.gen(function*() {
           const t = yield* located(q)
           const selection = { component: yield* component(q, t), metrics: yield* metricNames(q), instances: values(q.instance) }
           const range = yield* timeRange(q)
-          const result = yield* ask(t, (at) => cache.timeline(at, { selections: [selection], ...range }))
+          const result = yield* ask(t, noteBasis, (at) => cache.timeline(at, { selections: [selection], ...range }))
           return result.results[0] ?? { timeline: {}, ...range, component: selection.component }
         })))
-      .handle("metricsquery", ({ urlParams: q }) =>
-        answer(Effect.gen(function*() {
+      .handle("metricsquery", ({ request, urlParams: q }) =>
+        // The cache clips a query to its window, which moves with the clock.
+        answerFollowing(request.url, true, (noteBasis) => Effect.gen(function*() {
           const query = yield* required(single(q.query), "query")
           const parsed = parse(query)
           if (Either.isLeft(parsed)) return yield* bad(`Invalid query ${parsed.left.message}`)
           const range = yield* timeRange(q)
           const t = yield* located(q)
-          return yield* ask(t, (at) => cache.query(at, { query, ...range }))
+          return yield* ask(t, noteBasis, (at) => cache.query(at, { query, ...range }))
         })))
-      .handle("exceptions", ({ urlParams: q }) =>
-        answer(Effect.gen(function*() {
+      .handle("exceptions", ({ request, urlParams: q }) =>
+        answerFollowing(request.url, false, (noteBasis) => Effect.gen(function*() {
           const t = yield* located(q)
-          const request = { component: yield* component(q, t), instances: values(q.instance) }
-          return yield* ask(t, (at) => cache.exceptions(at, request))
+          const asked = { component: yield* component(q, t), instances: values(q.instance) }
+          return yield* ask(t, noteBasis, (at) => cache.exceptions(at, asked))
         })))
-      .handle("exceptionsummary", ({ urlParams: q }) =>
-        answer(Effect.gen(function*() {
+      .handle("exceptionsummary", ({ request, urlParams: q }) =>
+        answerFollowing(request.url, false, (noteBasis) => Effect.gen(function*() {
           const t = yield* located(q)
-          const request = { component: yield* component(q, t), instances: values(q.instance) }
-          return yield* ask(t, (at) => cache.exceptionSummary(at, request))
+          const asked = { component: yield* component(q, t), instances: values(q.instance) }
+          return yield* ask(t, noteBasis, (at) => cache.exceptionSummary(at, asked))
         })))
   })).pipe(Layer.provide(NodeHttpClient.layerUndici))

@@ -104,3 +104,16 @@ export const find = (
     if (es.environ !== a.environ || (a.role !== undefined && es.role !== a.role)) return yield* unknown()
     return found.value
   })
+
+/**
+ * When `s` is the watched snapshot of its topology: a test that stays true while the watch has
+ * delivered no change since (what an answer made from `s` depends on). `None` for a topology read
+ * directly, which nothing tells the Tracker about.
+ */
+export const watchedSince = (clusters: ClustersService, s: TopologySnapshot): Option.Option<() => boolean> => {
+  const watched = Option.flatMap(clusters.get(s.executionState.cluster), (c) => Option.fromNullable(c.topologies))
+  if (Option.isNone(watched)) return Option.none()
+  const cache = watched.value
+  const current = () => Option.getOrUndefined(cache.get(s.name)) === s
+  return current() ? Option.some(current) : Option.none()
+}

@@ -4,11 +4,12 @@
  * `executiontime` keeps its fractional part and every string is redacted.
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import { Effect, Either, Option } from "effect"
 import { Clusters } from "../Clusters.js"
 import { Redactor } from "../Redactor.js"
+import { TrackerAnswers } from "./AnswerCache.js"
 import { TrackerFailure, respond } from "./Envelope.js"
-import { type TopologyAddress, find, listAll } from "./Snapshots.js"
+import { type TopologyAddress, find, listAll, watchedSince } from "./Snapshots.js"
 import type { TrackerParams } from "./TopologiesApi.js"
 import { TrackerApi } from "./TrackerApi.js"
 import { topologyConfig, topologyInfo, logicalTopology } from "./wire/Info.js"
@@ -55,10 +56,22 @@ export const TopologiesHttp = HttpApiBuilder.group(TrackerApi, "topologies", (ha
   Effect.gen(function*() {
     const clusters = yield* Clusters
     const redactor = yield* Redactor
+    const answers = yield* TrackerAnswers
     const answer = respond(redactor.redact)
-    /** A handler answering about the one topology the query names. */
-    const about = <A>(view: (s: TopologySnapshot) => A) => ({ urlParams }: { readonly urlParams: TrackerParams }) =>
-      answer(address(urlParams).pipe(Effect.flatMap((a) => find(clusters, a)), Effect.map(view)))
+    /**
+     * A handler answering about the one topology the query names. An answer made from the watched
+     * snapshot is remembered for its URL until the watch delivers a change.
+     */
+    const about = <A>(view: (s: TopologySnapshot) => A) =>
+      ({ request, urlParams }: { readonly request: { readonly url: string }; readonly urlParams: TrackerParams }) =>
+        Effect.flatMap(Effect.either(Effect.flatMap(address(urlParams), (a) => find(clusters, a))), (found) =>
+          Either.match(found, {
+            onLeft: (e) => answer(Effect.fail(e)),
+            onRight: (s) => answer(Effect.sync(() => view(s)), Option.match(watchedSince(clusters, s), {
+              onNone: () => undefined,
+              onSome: (fresh) => (body: string) => answers.remember(request.url, body, fresh)
+            }))
+          }))
 
     return handlers
       .handle("clusters", () => answer(Effect.succeed(clusters.all.map((c) => c.name))))

@@ -5,13 +5,13 @@
  * - {@link layer}: the handlers, for tests (`NodeHttpServer.layerTest`) or another server.
  * - {@link serve}: the Node HTTP server on a host and port, for the runtime.
  */
-import { createServer } from "node:http"
 import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerRequest, type HttpApi } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Context, Data, Effect, Exit, Layer, Predicate } from "effect"
 import { ApiServerHttp } from "../api/ApiServerHttp.js"
 import type { Clusters } from "../Clusters.js"
 import type { Redactor } from "../Redactor.js"
+import * as AnswerCache from "./AnswerCache.js"
 import { ContainerHttp } from "./ContainerHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { MetricsHttp } from "./MetricsHttp.js"
@@ -71,20 +71,27 @@ const logRequests = HttpMiddleware.make((app) =>
 /** Where the runtime serves the OpenAPI document of the whole API (generated from `TrackerApi`). */
 export const OPENAPI_PATH = "/openapi.json"
 
+/** Requests are not traced: nothing here exports spans, and a span per request costs. */
+const untraced = HttpMiddleware.withTracerDisabledWhen(() => true)
+
 /**
  * Serves the Tracker (and its OpenAPI document at {@link OPENAPI_PATH}, and the UI at `/`, see
  * `UiHttp.ts`; `uiDir` overrides where its files are) on `host:port` until the layer's scope closes; port 0 picks a free port.
+ * Repeated GETs whose answers still hold are answered from an {@link AnswerCache}.
  * Outputs the `HttpServer`, whose address {@link boundAddress} formats. Fails with
  * {@link TrackerStartError} when the server cannot listen.
  */
 export const serve = (
   options: { readonly port: number; readonly host: string; readonly uiDir?: string }
 ): Layer.Layer<HttpServer.HttpServer, TrackerStartError, Clusters | Redactor> => {
-  const server = NodeHttpServer.layer(createServer, { port: options.port, host: options.host })
+  const answers = AnswerCache.make()
+  const server = NodeHttpServer.layer(AnswerCache.serverWith(answers), { port: options.port, host: options.host })
   const ui = UiHttp.layer(options.uiDir === undefined ? {} : { dir: options.uiDir })
   const api = HttpApiBuilder.serve(logRequests).pipe(
     Layer.provide([HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH }), ui]),
-    Layer.provide(layer)
+    Layer.provide(layer),
+    Layer.provide(Layer.succeed(AnswerCache.TrackerAnswers, answers)),
+    untraced
   )
   return Layer.merge(api, Layer.context<HttpServer.HttpServer>()).pipe(
     Layer.provide(server),

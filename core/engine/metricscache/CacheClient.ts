@@ -30,6 +30,8 @@ export interface CacheClient {
   readonly exceptions: (at: MetricsCacheLocation, r: Protocol.ExceptionsRequest) => Effect.Effect<ReadonlyArray<Protocol.ExceptionLog>, CacheError>
   readonly exceptionSummary: (at: MetricsCacheLocation, r: Protocol.ExceptionsRequest) => Effect.Effect<ReadonlyArray<Protocol.ExceptionSummary>, CacheError>
   readonly stats: (at: MetricsCacheLocation) => Effect.Effect<Protocol.CacheStats, CacheError>
+  /** The version of what the cache holds, once past `after` (a long poll, see `Protocol.paths.version`). */
+  readonly version: (at: MetricsCacheLocation, after: number) => Effect.Effect<number, CacheError>
 }
 
 const Refusal = Schema.Struct({ message: Schema.String, position: Schema.optional(Schema.Number) })
@@ -42,7 +44,8 @@ export const make: Effect.Effect<CacheClient, never, HttpClient.HttpClient> = Ef
   const send = <A>(
     at: MetricsCacheLocation,
     request: HttpClientRequest.HttpClientRequest,
-    read: (res: HttpClientResponse.HttpClientResponse, where: string) => Effect.Effect<A, CacheError>
+    read: (res: HttpClientResponse.HttpClientResponse, where: string) => Effect.Effect<A, CacheError>,
+    timeout: Duration.Duration = TIMEOUT
   ): Effect.Effect<A, CacheError> => {
     const where = `metrics cache of ${at.topologyName} at ${base(at)}`
     return http.execute(request).pipe(
@@ -58,7 +61,7 @@ export const make: Effect.Effect<CacheClient, never, HttpClient.HttpClient> = Ef
             })))
           )),
       Effect.scoped,
-      Effect.timeoutFail({ duration: TIMEOUT, onTimeout: () => new CacheError({ message: `${where} did not answer within ${Duration.format(TIMEOUT)}` }) }),
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new CacheError({ message: `${where} did not answer within ${Duration.format(timeout)}` }) }),
       Effect.catchTags({
         RequestError: (e) => Effect.fail(new CacheError({ message: `${where} unreachable: ${e.message}` })),
         ResponseError: (e) => Effect.fail(new CacheError({ message: `${where}: ${e.message}` }))
@@ -81,6 +84,13 @@ export const make: Effect.Effect<CacheClient, never, HttpClient.HttpClient> = Ef
     query: (at, r) => postJson(at, Protocol.paths.query, r, Protocol.QueryAnswer),
     exceptions: (at, r) => postJson(at, Protocol.paths.exceptions, r, Protocol.ExceptionsAnswer),
     exceptionSummary: (at, r) => postJson(at, Protocol.paths.exceptionSummary, r, Protocol.ExceptionSummaryAnswer),
-    stats: (at) => send(at, HttpClientRequest.get(`${base(at)}${Protocol.paths.stats}`), decoded(Protocol.CacheStats))
+    stats: (at) => send(at, HttpClientRequest.get(`${base(at)}${Protocol.paths.stats}`), decoded(Protocol.CacheStats)),
+    version: (at, after) =>
+      send(
+        at,
+        HttpClientRequest.get(`${base(at)}${Protocol.paths.version}`, { urlParams: { after: String(after) } }),
+        decoded(Protocol.VersionAnswer),
+        Duration.sum(Duration.millis(Protocol.VERSION_WAIT_MS), TIMEOUT)
+      ).pipe(Effect.map((a) => a.version))
   }
 })

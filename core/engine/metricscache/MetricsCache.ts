@@ -10,7 +10,7 @@
 import { createServer } from "node:http"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Clock, Duration, Effect, Either, Option, type ParseResult, Ref, Schedule, type Schema, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, Option, type ParseResult, Ref, Schedule, Schema, type Scope } from "effect"
 import { MetricsCacheLocation } from "../../model/Locations.js"
 import type { StateManagerService } from "../../StateManager.js"
 import { EngineError } from "../EngineError.js"
@@ -101,8 +101,26 @@ export const router = (store: MetricsStore.MetricsStore, o: { readonly topologyN
       HttpServerResponse.unsafeJson(store.exceptions(r.component, r.instances)))),
     HttpRouter.post(Protocol.paths.exceptionSummary, post(Protocol.ExceptionsRequest, (r) =>
       HttpServerResponse.unsafeJson(store.exceptionSummary(r.component, r.instances)))),
-    HttpRouter.get(Protocol.paths.stats, Effect.sync(() => HttpServerResponse.unsafeJson(store.stats(o.topologyName))))
+    HttpRouter.get(Protocol.paths.stats, Effect.sync(() => HttpServerResponse.unsafeJson(store.stats(o.topologyName)))),
+    HttpRouter.get(Protocol.paths.version, HttpServerRequest.schemaSearchParams(VersionParams).pipe(
+      Effect.flatMap(({ after }) => versionAfter(store, after)),
+      Effect.map((version) => HttpServerResponse.unsafeJson({ version } satisfies Protocol.VersionAnswer)),
+      Effect.catchTag("ParseError", badRequest)
+    ))
   )
+
+const VersionParams = Schema.Struct({ after: Schema.NumberFromString })
+
+/** The store's version once it is past `after`, or as it is after `VERSION_WAIT_MS`. */
+const versionAfter = (store: MetricsStore.MetricsStore, after: number): Effect.Effect<number> =>
+  Effect.async<number>((resume) => {
+    if (store.version() > after) return resume(Effect.succeed(store.version()))
+    const stop = store.onChange(() => {
+      stop()
+      resume(Effect.succeed(store.version()))
+    })
+    return Effect.sync(stop)
+  }).pipe(Effect.timeoutTo({ duration: Protocol.VERSION_WAIT_MS, onTimeout: () => store.version(), onSuccess: (v) => v }))
 
 /**
  * Starts the cache for as long as the scope lives and registers its location. Fails with

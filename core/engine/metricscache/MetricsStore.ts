@@ -73,6 +73,11 @@ export interface MetricsStore {
   /** Drops buckets older than the window before `nowMs`. */
   readonly purge: (nowMs: number) => void
   readonly stats: (topologyName: string) => CacheStats
+  /** Counts changes of what the store holds (each ingested batch, each purge): an answer given at
+   * one version holds, time aside, while the version stays. */
+  readonly version: () => number
+  /** Calls `listener` after each change; returns what stops it. */
+  readonly onChange: (listener: () => void) => () => void
 }
 
 /** An empty store with the given limits. */
@@ -86,6 +91,12 @@ export const make = (limits: StoreLimits = defaultLimits): MetricsStore => {
   let droppedSeries = 0
   let rejectedValues = 0
   let records = 0
+  let version = 0
+  const listeners = new Set<() => void>()
+  const changed = () => {
+    version++
+    for (const l of listeners) l()
+  }
 
   const seriesOf = (component: string, instance: string, metric: string): Series => {
     let instances = index.get(component)
@@ -155,6 +166,7 @@ export const make = (limits: StoreLimits = defaultLimits): MetricsStore => {
         if (r.exceptions.length > 0) exceptions.add(src.component, src.instance, src.host, r.exceptions)
       }
       enforce()
+      changed()
     },
 
     metrics: (sel, interval, nowMs, latest = false) => {
@@ -231,6 +243,7 @@ export const make = (limits: StoreLimits = defaultLimits): MetricsStore => {
         s.trim(first)
         bytes += s.bytes - before
       }
+      changed()
     },
 
     stats: (topologyName) => {
@@ -247,6 +260,13 @@ export const make = (limits: StoreLimits = defaultLimits): MetricsStore => {
         exceptions: ex.held,
         droppedExceptions: ex.dropped
       }
+    },
+
+    version: () => version,
+
+    onChange: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
     }
   }
 }

@@ -25,8 +25,18 @@ export const paths = {
   /** {@link ExceptionsRequest} → {@link ExceptionSummaryAnswer}. */
   exceptionSummary: "/exceptionsummary",
   /** GET → {@link CacheStats}. */
-  stats: "/stats"
+  stats: "/stats",
+  /** GET `?after=<n>` → {@link VersionAnswer} once the store's version is past `n`, or after
+   * {@link VERSION_WAIT_MS} with the version as it is (a long poll). */
+  version: "/version"
 } as const
+
+/** The version of what the cache holds: it changes with every batch received and every purge. */
+export const VersionAnswer = Schema.Struct({ version: Schema.Number })
+export type VersionAnswer = typeof VersionAnswer.Type
+
+/** How long a `/version` request waits for a change before answering with the same version. */
+export const VERSION_WAIT_MS = 20_000
 
 /** Records of one container, sent once per flush. */
 export const PublishBatch = Schema.Struct({

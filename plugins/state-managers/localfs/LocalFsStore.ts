@@ -15,6 +15,7 @@
  *   (`leadershipByLock`), so closing the store hands it over, as closing a ZooKeeper session does.
  */
 import { FileSystem, Path } from "@effect/platform"
+import * as nodeFs from "node:fs"
 import type { PlatformError } from "@effect/platform/Error"
 import { Deferred, Duration, Effect, Either, ExecutionStrategy, Exit, HashMap, Option, Ref, Scope, Stream } from "effect"
 import { syncDirectory } from "../../../core/internal/atomicFile.js"
@@ -24,7 +25,7 @@ import type { NodeStore } from "../../../core/state/NodeStore.js"
 import * as FileLock from "./internal/FileLock.js"
 import { discard, type Env, isBadResource, isNotFound, readHead, readIfExists, removeIfExists, removeIfSame, replaceAtomically, scratchPid } from "./internal/Files.js"
 import * as NodeFile from "./internal/NodeFile.js"
-import { currentProcess, isAlive, newOwner, pidIsRunning } from "./internal/Owner.js"
+import { currentProcess, isAlive, newOwner, type Owner, pidIsRunning } from "./internal/Owner.js"
 import { watchChildren as watchFolderChildren, watchNode } from "./internal/Watch.js"
 
 export interface LocalFsStoreOptions {
@@ -67,6 +68,9 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
         : Effect.succeed(path.join(root, ...segments))
     }
 
+    /** The owner of each ephemeral node file as last read, for {@link fingerprint}. */
+    const owners = new Map<string, Owner>()
+
     /** The payload if the file is a live node; `None` if absent or its owner is dead. */
     const liveNode = (op: string, nodePath: string, file: string, bytes: Uint8Array) =>
       Either.match(NodeFile.decode(bytes), {
@@ -74,13 +78,17 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
         onRight: (node) =>
           Option.match(node.owner, {
             onNone: () => Effect.succeed(Option.some(node.payload)),
-            onSome: (owner) => Effect.map(env.isAlive(owner), (alive) => (alive ? Option.some(node.payload) : Option.none()))
+            onSome: (owner) => {
+              owners.set(file, owner)
+              return Effect.map(env.isAlive(owner), (alive) => (alive ? Option.some(node.payload) : Option.none()))
+            }
           })
       })
 
     const read = Effect.fn("LocalFsStore.read")(function* (nodePath: string) {
       const file = yield* fileOf("read", nodePath)
       const bytes = yield* readIfExists(fs, file).pipe(Effect.mapError(fail("read", nodePath)))
+      owners.delete(file)
       if (Option.isNone(bytes)) return Option.none<Uint8Array>()
       return yield* liveNode("read", nodePath, file, bytes.value)
     })
@@ -142,13 +150,31 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
       return [...visible].sort()
     })
 
+    /**
+     * What a watch's poll compares before reading a node again: the file's inode, size and time.
+     * `undefined` (read at every poll) for an ephemeral node, whose owner may die without the file
+     * changing, and when the file cannot be examined (the read reports why). The `stat` is
+     * synchronous on purpose: one syscall of a few microseconds, where the asynchronous one costs a
+     * thread-pool round trip (and an error object for every absent node), hundreds of times a
+     * second in a Tracker that follows many topologies.
+     */
+    const fingerprint = (file: string) => (): string | undefined => {
+      if (owners.has(file)) return undefined
+      try {
+        const info = nodeFs.statSync(file, { throwIfNoEntry: false })
+        return info === undefined ? "absent" : `${info.ino}:${info.size}:${info.mtimeMs}`
+      } catch {
+        return undefined
+      }
+    }
+
     // The node's folder is created first (as for watchChildren), so that the node's creation shows
     // by an fs event rather than by the next poll.
     const watch = (nodePath: string) =>
       Effect.flatMap(fileOf("watch", nodePath), (file) =>
         fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
           Effect.ignore,
-          Effect.as(watchNode({ fs, dir: path.dirname(file), name: path.basename(file), pollInterval, read: read(nodePath) }))
+          Effect.as(watchNode({ dir: path.dirname(file), name: path.basename(file), pollInterval, read: read(nodePath), fingerprint: fingerprint(file) }))
         )).pipe(Stream.unwrap)
 
     // The folder is created first (an empty kind folder is an empty list), so that its first child
@@ -157,7 +183,7 @@ export const make = (options: LocalFsStoreOptions): Effect.Effect<NodeStore, nev
       Effect.flatMap(fileOf("watch", nodePath), (dir) =>
         fs.makeDirectory(dir, { recursive: true }).pipe(
           Effect.ignore,
-          Effect.as(watchFolderChildren({ fs, dir, pollInterval, read: children(nodePath) }))
+          Effect.as(watchFolderChildren({ dir, pollInterval, read: children(nodePath) }))
         )).pipe(Stream.unwrap)
 
     /** Completed when the store's scope closes: its locks are released then, and its elections

@@ -2,7 +2,7 @@
 // batched queries, the query language and exceptions, and refuses what is wrong with the reason.
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Fiber, Option } from "effect"
 import * as CacheClient from "../../../core/engine/metricscache/CacheClient.js"
 import * as MetricsCache from "../../../core/engine/metricscache/MetricsCache.js"
 import { ExceptionDatum, MetricDatum, MetricsRecord } from "../../../core/MetricsSink.js"
@@ -31,6 +31,19 @@ const started = (limits?: Parameters<typeof MetricsCache.limitsOf>[0]) =>
   })
 
 describe("metrics cache server", () => {
+  it.scopedLive("tells its data version: at once when past the one asked, else when records arrive (a long poll)", () =>
+    Effect.gen(function*() {
+      const { at, client } = yield* started()
+      const v0 = yield* client.version(at, -1)
+      const waiting = yield* Effect.fork(client.version(at, v0))
+      yield* Effect.sleep("200 millis")
+      expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+      yield* client.publish(at, { topologyId: "wc-1", records: [rec(Date.now(), "split", "container_1_split_3", { "__emit-count/default": 1 })] })
+      const v1 = yield* Fiber.join(waiting)
+      expect(v1).toBeGreaterThan(v0)
+      expect(yield* client.version(at, v0)).toBe(v1)
+    }))
+
   it.scopedLive("registers its location and answers the batched queries", () =>
     Effect.gen(function*() {
       const { cache, at, client } = yield* started()
