@@ -8,7 +8,8 @@
  * An answer is remembered only by a handler that knows what it depends on (e.g. the watched
  * snapshot of a topology, or the data version of a metrics cache) and gives `fresh`, which must be
  * cheap: it runs on every hit. A stale entry is dropped at its next lookup, and the request goes
- * to the app as usual. At most `capacity` answers are kept; the least recently stored goes first.
+ * to the app as usual. At most `maxAnswers` answers and `maxBytes` bytes are kept, the least
+ * recently stored going first; an answer over an eighth of `maxBytes` is not kept at all.
  */
 import { Context } from "effect"
 import { IncomingMessage, Server, ServerResponse } from "node:http"
@@ -27,26 +28,36 @@ interface Entry {
   readonly fresh: () => boolean
 }
 
-/** The number of answers a cache keeps unless told otherwise. */
-export const DEFAULT_CAPACITY = 2048
+/** What a cache keeps unless told otherwise. */
+export const DEFAULT_LIMITS = { maxAnswers: 2048, maxBytes: 32 * 1024 * 1024 } as const
 
-/** A cache of at most `capacity` answers. */
-export const make = (capacity: number = DEFAULT_CAPACITY): AnswerCache => {
+/** A cache within `limits`. */
+export const make = (limits: { readonly maxAnswers: number; readonly maxBytes: number } = DEFAULT_LIMITS): AnswerCache => {
   const entries = new Map<string, Entry>()
+  let bytes = 0
+  const drop = (url: string) => {
+    const entry = entries.get(url)
+    if (entry === undefined) return
+    entries.delete(url)
+    bytes -= entry.body.length
+  }
   return {
     lookup: (url) => {
       const entry = entries.get(url)
       if (entry === undefined) return undefined
       if (entry.fresh()) return entry.body
-      entries.delete(url)
+      drop(url)
       return undefined
     },
     remember: (url, body, fresh) => {
-      entries.delete(url)
-      entries.set(url, { body: Buffer.from(body), fresh })
-      if (entries.size > capacity) {
-        const oldest = entries.keys().next()
-        if (oldest.done !== true) entries.delete(oldest.value)
+      drop(url)
+      const kept = Buffer.from(body)
+      if (kept.length > limits.maxBytes / 8) return
+      entries.set(url, { body: kept, fresh })
+      bytes += kept.length
+      for (const oldest of entries.keys()) {
+        if (entries.size <= limits.maxAnswers && bytes <= limits.maxBytes) break
+        drop(oldest)
       }
     },
     size: () => entries.size

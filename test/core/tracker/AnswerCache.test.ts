@@ -27,8 +27,8 @@ describe("AnswerCache", () => {
     expect(cache.size()).toBe(0)
   })
 
-  it("keeps at most its capacity, dropping the least recently stored", () => {
-    const cache = AnswerCache.make(2)
+  it("keeps at most its number of answers, dropping the least recently stored", () => {
+    const cache = AnswerCache.make({ maxAnswers: 2, maxBytes: 1024 })
     cache.remember("/1", "1", () => true)
     cache.remember("/2", "2", () => true)
     cache.remember("/1", "1 again", () => true)
@@ -37,6 +37,17 @@ describe("AnswerCache", () => {
     expect(cache.lookup("/2")).toBeUndefined()
     expect(cache.lookup("/1")?.toString()).toBe("1 again")
     expect(cache.lookup("/3")?.toString()).toBe("3")
+  })
+
+  it("keeps at most its bytes, and never an answer over an eighth of them", () => {
+    const cache = AnswerCache.make({ maxAnswers: 100, maxBytes: 800 })
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) cache.remember(`/${n}`, "x".repeat(100), () => true)
+    expect(cache.size()).toBe(8)
+    expect(cache.lookup("/1")).toBeUndefined()
+    expect(cache.lookup("/9")?.length).toBe(100)
+    cache.remember("/big", "x".repeat(101), () => true)
+    expect(cache.lookup("/big")).toBeUndefined()
+    expect(cache.size()).toBe(8)
   })
 
   it.live("its server answers a remembered GET itself, with the Tracker's headers; anything else reaches the app", () =>
