@@ -11,12 +11,18 @@
  * - `epoch` counts connections (each reconnect and each new session) and `generation` counts
  *   sessions: watchers re-read on a new epoch, the store re-creates its ephemeral nodes on a new
  *   generation.
+ *
+ * Requests (`run`, `connectedAfter`) are in `Requests.ts`, how their failures read in `Explain.ts`,
+ * and the watchdog for handshakes the server never answers in `HandshakeWatchdog.ts`.
  */
-import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Queue, Redacted, Ref, type Scope, Stream, SubscriptionRef } from "effect"
-import { Socket } from "node:net"
+import { Clock, Data, Deferred, Duration, Effect, Exit, Option, Queue, Redacted, Ref, type Scope, SubscriptionRef } from "effect"
 import { createClient, State, type Client } from "node-zookeeper-client"
-import { StateError } from "../../../../core/StateManager.js"
-import { Codes, describeFailure, isRetryable, ZkFailure } from "./Zk.js"
+import type { StateError } from "../../../../core/StateManager.js"
+import { handshakeWatchdog } from "./HandshakeWatchdog.js"
+import { connectedAfter as connectedAfterIn, makeRun } from "./Requests.js"
+import { Codes, describeFailure, ZkFailure } from "./Zk.js"
+
+export { explain } from "./Explain.js"
 
 export interface SessionOptions {
   readonly connectionString: string
@@ -80,29 +86,6 @@ interface ClientEvent {
   readonly state: State
 }
 
-/** The client library's socket while it is in the ZooKeeper handshake with TCP up, if it is:
- * read from its internals (`connectionManager.state` 1 = CONNECTING), for the watchdog below. */
-const handshakeSocket = (client: Client): Socket | undefined => {
-  const manager: unknown = Reflect.get(client, "connectionManager")
-  if (typeof manager !== "object" || manager === null) return undefined
-  const socket: unknown = Reflect.get(manager, "socket")
-  return Reflect.get(manager, "state") === 1 && socket instanceof Socket && socket.readyState === "open" ? socket : undefined
-}
-
-/** What a `StateError` says about a failure, with a hint for the codes people meet. */
-export const explain = (op: string, f: ZkFailure): string => {
-  const hint = f.code === Codes.NO_AUTH
-    ? " (the node's ACL does not allow this client: check the plugin's auth)"
-    : f.code === Codes.AUTH_FAILED
-      ? " (ZooKeeper refused the credentials)"
-      : f.code === Codes.NOT_EMPTY
-        ? " (the node has children)"
-        : ""
-  return `${op} ${f.zkPath}: ZooKeeper error ${describeFailure(f)}${hint}`
-}
-
-const failWith = (op: string, path: string) => (f: ZkFailure) => new StateError({ op, path, message: explain(op, f) })
-
 /** Opens the session; fails with `ConnectError` unless connected within the operation bound.
  * Closing the scope closes the session, which removes its ephemeral nodes at once. */
 export const make = (options: SessionOptions): Effect.Effect<Session, ConnectError, Scope.Scope> =>
@@ -160,7 +143,6 @@ export const make = (options: SessionOptions): Effect.Effect<Session, ConnectErr
       })
     )
 
-
     const handle = (ev: ClientEvent) =>
       Effect.gen(function* () {
         const s = yield* SubscriptionRef.get(state)
@@ -206,72 +188,11 @@ export const make = (options: SessionOptions): Effect.Effect<Session, ConnectErr
       })
     yield* Queue.take(events).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)
 
-    const connectedAfter = (epoch: number): Effect.Effect<Conn, ZkFailure> =>
-      state.changes.pipe(
-        Stream.filter((s) => Option.isSome(s.fatal) || Option.exists(s.connected, (c) => c.epoch > epoch)),
-        Stream.runHead,
-        Effect.flatMap((found) => {
-          const s = Option.getOrThrow(found) // the changes stream never ends
-          return Option.match(s.fatal, { onSome: Effect.fail, onNone: () => Effect.succeed(Option.getOrThrow(s.connected)) })
-        })
-      )
+    const connectedAfter = connectedAfterIn(state)
+    const run = makeRun({ connectionString: options.connectionString, operationTimeout: options.operationTimeout, connectedAfter })
 
-    const run = <A>(op: string, path: string, zkPath: string, f: (conn: Conn, attempt: number) => Effect.Effect<A, ZkFailure>): Effect.Effect<A, StateError> =>
-      Effect.gen(function* () {
-        const deadline = (yield* Clock.currentTimeMillis) + boundMs
-        let after = 0
-        let last = new ZkFailure({ code: Codes.CONNECTION_LOSS, name: "CONNECTION_LOSS", zkPath, detail: "not connected" })
-        const giveUp = () =>
-          new StateError({
-            op,
-            path,
-            message: `${op} ${zkPath}: ZooKeeper at ${options.connectionString} did not answer within ${boundMs} ms (last error ${describeFailure(last)})`
-          })
-        for (let attempt = 0; ; attempt++) {
-          const remaining = deadline - (yield* Clock.currentTimeMillis)
-          if (remaining <= 0) return yield* Effect.fail(giveUp())
-          // The waits are interruptible even when `run` is not (in a finalizer, say), so that the
-          // bound holds there too.
-          const conn = yield* Effect.interruptible(connectedAfter(after)).pipe(
-            Effect.mapError((f) => failWith(op, path)(new ZkFailure({ ...f, zkPath }))),
-            Effect.timeoutFail({ duration: remaining, onTimeout: giveUp })
-          )
-          const result = yield* Effect.interruptible(f(conn, attempt)).pipe(
-            Effect.timeoutFail({
-              duration: Math.max(1, deadline - (yield* Clock.currentTimeMillis)),
-              onTimeout: () => new ZkFailure({ code: Codes.OPERATION_TIMEOUT, name: "OPERATION_TIMEOUT", zkPath, detail: "no answer" })
-            }),
-            Effect.either
-          )
-          if (result._tag === "Right") return result.right
-          if (!isRetryable(result.left)) return yield* Effect.fail(failWith(op, path)(result.left))
-          last = result.left
-          // The connection this request went over is gone: wait for the next one.
-          after = conn.epoch
-        }
-      })
-
-    // A handshake the server never answers (seen from a server still starting up: it takes the
-    // connection but drops the request) would leave the client library waiting for good, as it
-    // stops its connect timer once TCP is up. While not connected, a socket found open and still
-    // in the handshake at two checks in a row is closed, which makes the library try again.
-    const stuckAfter = Duration.millis(Math.max(1000, Math.min(Duration.toMillis(options.sessionTimeout) / 3, 5000)))
-    const notConnected = (s: SessionState) => Option.isNone(s.connected) && Option.isNone(s.fatal)
-    const watchdog = Effect.gen(function* () {
-      yield* state.changes.pipe(Stream.filter(notConnected), Stream.runHead)
-      let seen: Socket | undefined
-      for (;;) {
-        const back = yield* state.changes.pipe(Stream.filter((s) => !notConnected(s)), Stream.runHead, Effect.timeout(stuckAfter), Effect.option)
-        if (Option.isSome(back)) return
-        const socket = handshakeSocket(yield* Ref.get(current))
-        if (socket !== undefined && socket === seen) {
-          yield* Effect.logDebug(`zookeeper: no answer to the handshake with ${options.connectionString} for ${Duration.format(stuckAfter)}; reconnecting`)
-          yield* Effect.sync(() => socket.destroy())
-          seen = undefined
-        } else seen = socket
-      }
-    })
-    yield* watchdog.pipe(Effect.forever, Effect.forkScoped)
+    // A handshake the server never answers would leave the client library waiting for good.
+    yield* handshakeWatchdog(options, state, current).pipe(Effect.forkScoped)
 
     const first = yield* connectedAfter(0).pipe(
       Effect.timeoutFail({
