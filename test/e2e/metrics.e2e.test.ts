@@ -7,24 +7,13 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { join } from "node:path"
 import { isRecord, result, startRuntime, stopRuntime } from "../support/localCluster.js"
+import { polling } from "../support/polling.js"
 import { repoRoot, run, stopAll, tempHome, trackerUrl } from "../support/processes.js"
 
 afterAll(stopAll)
 
-const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+/** Polls every 250 ms, for up to a minute. */
+const until = polling({ timeoutMs: 60_000, everyMs: 250 })
 
 const record = (u: unknown, ...path: Array<string>): Record<string, unknown> | undefined => {
   let at: unknown = u

@@ -2,35 +2,13 @@
 // local cluster and a real Slurm (started by the test) at once; the same `heron` CLI submits the
 // word count to each, the one Tracker shows both, and each runs where its cluster says: local
 // process groups on one side, steps of a Slurm job on the other.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { isRecord, result } from "../support/localCluster.js"
-import { run, start, stopAll, tempHome, type Running } from "../support/processes.js"
-import { launchSlurm, type LaunchedSlurm, skipWithoutSlurm, slurmStepOf } from "../support/services/slurm.js"
+import { patientTrackerUrl, run, start, tempHome } from "../support/processes.js"
+import { slurmStepOf } from "../support/services/slurm.js"
+import { slurmSuite } from "./support/slurmSuite.js"
 
-const skip = skipWithoutSlurm()
-let slurm: LaunchedSlurm | undefined
-
-beforeAll(async () => {
-  if (!skip) slurm = await launchSlurm({ cpus: 16, realMemoryMb: 16_000 })
-}, 60_000)
-afterAll(async () => {
-  await stopAll()
-  await slurm?.close()
-}, 120_000)
-
-/** The Tracker's URL once the runtime printed its ready line (generous: other suites load the machine). */
-const ready = async (rt: Running): Promise<string> => {
-  const deadline = Date.now() + 180_000
-  for (;;) {
-    const line = rt.stderr().split("\n").find((l) => l.includes("heron-runtime ready"))
-    const tracker = line === undefined ? undefined : (JSON.parse(line) as { annotations?: { tracker?: string } }).annotations?.tracker
-    if (tracker !== undefined) return tracker
-    if (rt.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`heron-runtime not ready (exit ${rt.child.exitCode}); stderr: ${rt.stderr().slice(-3000)}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const { skip, slurm } = slurmSuite()
 
 /** Polls an async probe every 250 ms until it gives a value. */
 const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 30_000): Promise<A> => {
@@ -60,12 +38,11 @@ const listed = async (base: string, cluster: string): Promise<Array<string>> => 
 
 describe.skipIf(skip)("one runtime, two clusters", () => {
   it("heron-runtime --cluster local --cluster slurm serves both; the same CLI submits to each and kills each", async () => {
-    const s = slurm
-    if (s === undefined) throw new Error("Slurm did not start")
+    const s = slurm()
     const home = tempHome()
     const env = { ...s.env, HERON_HOME: home.dir, HERON_API_TOKENS: "alice:multi-cluster-token", USER: "alice" }
     const rt = start("heron-runtime", ["--cluster", "local", "--cluster", "slurm", "--port", "0"], env)
-    const base = await ready(rt)
+    const base = await patientTrackerUrl(rt)
     expect(await result(`${base}/clusters`)).toEqual(["local", "slurm"])
 
     const [onLocal, onSlurm] = await Promise.all([

@@ -4,56 +4,20 @@
 // `heron` CLI. The containers run as steps of one Slurm job, fetch their package through the
 // uploader and register through the state manager: the Tracker serves their physical plan and
 // metrics as on the local cluster.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { isRecord, result } from "../support/localCluster.js"
-import { run, start, stopAll, tempHome, type Running } from "../support/processes.js"
-import { launchSlurm, type LaunchedSlurm, skipWithoutSlurm, slurmStepOf } from "../support/services/slurm.js"
+import { isRecord, processesUnder, result } from "../support/localCluster.js"
+import { polling } from "../support/polling.js"
+import { patientTrackerUrl, run, start, tempHome } from "../support/processes.js"
+import { type LaunchedSlurm, slurmStepOf } from "../support/services/slurm.js"
+import { slurmSuite } from "./support/slurmSuite.js"
 
-const skip = skipWithoutSlurm()
-let slurm: LaunchedSlurm | undefined
+const { skip, slurm } = slurmSuite()
 
-// The word count's containers ask Heron's default resources (up to 4 cores and 2 GB each): a node
-// declared larger than this machine takes them as they are.
-beforeAll(async () => {
-  if (!skip) slurm = await launchSlurm({ cpus: 16, realMemoryMb: 16_000 })
-}, 60_000)
-afterAll(async () => {
-  await stopAll()
-  await slurm?.close()
-}, 120_000)
-
-/** Polls an async probe every 500 ms until it gives a value. */
-const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 120_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-}
-
-/** The Tracker's URL once the runtime printed its ready line (generous: other suites load the machine). */
-const ready = async (rt: Running): Promise<string> => {
-  const deadline = Date.now() + 180_000
-  for (;;) {
-    const line = rt.stderr().split("\n").find((l) => l.includes("heron-runtime ready"))
-    const tracker = line === undefined ? undefined : (JSON.parse(line) as { annotations?: { tracker?: string } }).annotations?.tracker
-    if (tracker !== undefined) return tracker
-    if (rt.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`heron-runtime not ready (exit ${rt.child.exitCode}); stderr: ${rt.stderr().slice(-3000)}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+/** Polls every 500 ms, for up to 2 minutes. */
+const until = polling({ timeoutMs: 120_000, everyMs: 500 })
 
 /** The jobs `squeue --json` lists, with the fields read here. */
 const squeueJobs = async (s: LaunchedSlurm) => {
@@ -88,24 +52,13 @@ const schedulerStatus = async (base: string, cluster: string, topology: string) 
     isRecord(c) ? [{ index: Number(c["index"]), state: String(c["state"]), handle: String(c["handle"]), restarts: Number(c["restarts"]) }] : [])
 }
 
-/** Pids of live processes whose working folder is under `dir`. */
-const processesUnder = (dir: string): Array<number> =>
-  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      return readlinkSync(`/proc/${e}/cwd`).startsWith(dir) ? [Number(e)] : []
-    } catch {
-      return []
-    }
-  })
-
 describe.skipIf(skip)("word count on a real Slurm", () => {
   it("heron submit slurm: one Slurm job, a step per container, physical plan and counts in the Tracker; restart; kill leaves no job", async () => {
-    const s = slurm
-    if (s === undefined) throw new Error("Slurm did not start")
+    const s = slurm()
     const home = tempHome()
     const env = { ...s.env, HERON_HOME: home.dir, HERON_API_TOKENS: "alice:slurm-e2e-token", USER: "alice" }
     const rt = start("heron-runtime", ["--cluster", "slurm", "--port", "0"], env)
-    const base = await ready(rt)
+    const base = await patientTrackerUrl(rt)
 
     const submitted = await run("heron", ["submit", "slurm", "examples/word-count.ts", "--json", "--config-property", "topology.metrics.interval.secs=1"], env)
     expect(submitted.code, submitted.stderr).toBe(0)

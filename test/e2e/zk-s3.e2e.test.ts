@@ -5,11 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3"
 import { randomBytes, randomUUID } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createClient, type Client } from "node-zookeeper-client"
-import { groupMembers, isRecord, result } from "../support/localCluster.js"
+import { groupMembers, isRecord, processesUnder, result } from "../support/localCluster.js"
+import { polling } from "../support/polling.js"
 import { logLines, repoRoot, run, start, stopAll, tempHome, trackerUrl, type Running } from "../support/processes.js"
 import { launchS3rver, s3rverCredentials, skipWithoutS3rver, type S3rverServer } from "../support/services/s3.js"
 import { launchZooKeeper, skipWithoutZooKeeper, type LaunchedZooKeeper } from "../support/services/zookeeper.js"
@@ -64,21 +65,8 @@ const clusterEnv = (home: string, root: string, extra: Record<string, string> = 
   }
 }
 
-/** Polls an async probe every 250 ms until it gives a value. */
-const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 30_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+/** Polls every 250 ms, for up to 30 s. */
+const until = polling({ timeoutMs: 30_000, everyMs: 250 })
 
 /** Every znode under `root` (itself included), depth first. */
 const zkTree = async (root: string): Promise<Array<string>> => {
@@ -100,16 +88,6 @@ const bucketKeys = async (prefix: string): Promise<Array<string>> => {
   const page = await client.send(new ListObjectsV2Command({ Bucket: "heron", Prefix: prefix }))
   return (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])).sort()
 }
-
-/** Pids of live processes whose working folder is under `dir` (the containers of a HERON_HOME). */
-const processesUnder = (dir: string): Array<number> =>
-  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      return readlinkSync(`/proc/${e}/cwd`).startsWith(dir) ? [Number(e)] : []
-    } catch {
-      return []
-    }
-  })
 
 /** Kills what a failed run left of the containers under `home` (their process groups). */
 const killContainersUnder = (home: string) => {

@@ -3,7 +3,7 @@
  * endpoint, the Tracker, process groups and the localfs state under a temp HERON_HOME.
  */
 import { expect } from "vitest"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs"
 import { join } from "node:path"
 import { Option } from "effect"
 import * as ProcStat from "../../core/internal/procStat.js"
@@ -28,6 +28,16 @@ export const groupMembers = (pgid: number): Array<number> =>
     try {
       const stat = ProcStat.parse(readFileSync(`/proc/${e}/stat`, "utf8"))
       return Option.exists(stat, (s) => s.pgrp === pgid && !ProcStat.isDead(s)) ? [Number(e)] : []
+    } catch {
+      return []
+    }
+  })
+
+/** Pids of live processes whose working folder is under `dir` (a container's folder, a HERON_HOME). */
+export const processesUnder = (dir: string): Array<number> =>
+  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
+    try {
+      return readlinkSync(`/proc/${e}/cwd`).startsWith(dir) ? [Number(e)] : []
     } catch {
       return []
     }

@@ -72,6 +72,23 @@ export const trackerUrl = (r: Running) =>
     return parsed.annotations?.tracker
   })
 
+/**
+ * `trackerUrl` for runtimes that start slowly (a real Slurm or several suites loading the machine):
+ * waits up to 3 minutes, and fails at once, with the end of its stderr, when the runtime exits.
+ */
+export const patientTrackerUrl = async (rt: Running): Promise<string> => {
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    const line = rt.stderr().split("\n").find((l) => l.includes("heron-runtime ready"))
+    const tracker = line === undefined ? undefined : (JSON.parse(line) as { annotations?: { tracker?: string } }).annotations?.tracker
+    if (tracker !== undefined) return tracker
+    if (rt.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`heron-runtime not ready (exit ${rt.child.exitCode}); stderr: ${rt.stderr().slice(-3000)}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 export const tempHome = (): { dir: string; cleanup: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), "heron-test-"))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }

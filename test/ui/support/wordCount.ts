@@ -6,6 +6,7 @@
 import { join } from "node:path"
 import type { Running } from "../../support/processes.js"
 import { isRecord, result, startRuntime, stopRuntime } from "../../support/localCluster.js"
+import { polling } from "../../support/polling.js"
 import { repoRoot, run, tempHome, waitFor } from "../../support/processes.js"
 
 export interface WordCount {
@@ -20,21 +21,8 @@ export interface WordCount {
   readonly stop: () => Promise<void>
 }
 
-/** Polls `probe` (errors count as "not yet") until it returns a value. */
-export const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 90_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+/** Polls every 250 ms, for up to 90 s (errors count as "not yet"). */
+export const until = polling({ timeoutMs: 90_000, everyMs: 250 })
 
 const record = (u: unknown): Record<string, unknown> => (isRecord(u) ? u : {})
 

@@ -1,0 +1,32 @@
+/**
+ * Waiting on what a real runtime, its Tracker or a UI test's topology will eventually answer.
+ * Each suite picks how patient it is once, with `polling`, and calls the `until` it gets.
+ */
+
+export interface Patience {
+  /** How long `until` waits before it fails, unless a call says otherwise. */
+  readonly timeoutMs: number
+  /** The pause between two calls of the probe. */
+  readonly everyMs: number
+}
+
+/**
+ * `until(what, probe)`: calls `probe` every `everyMs` until it resolves to a value, and returns it.
+ * A probe that throws or rejects counts as "not yet" (the Tracker answers with an error before the
+ * topology registers). After `timeoutMs` it fails naming `what` and the probe's last error.
+ */
+export const polling = ({ timeoutMs: defaultTimeoutMs, everyMs }: Patience) =>
+  async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = defaultTimeoutMs): Promise<A> => {
+    const deadline = Date.now() + timeoutMs
+    let last: unknown
+    for (;;) {
+      try {
+        const value = await probe()
+        if (value !== undefined) return value
+      } catch (e) {
+        last = e
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
+      await new Promise((r) => setTimeout(r, everyMs))
+    }
+  }
