@@ -220,7 +220,8 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     const pre = page.locator("pre.log")
     await expect.poll(() => pre.innerText(), { timeout: 30_000 }).toContain("last line before following")
     const older = page.getByRole("button", { name: "← Older" })
-    expect(await older.isEnabled()).toBe(true)
+    // Enabled once the page is shown and the viewer is no longer busy fetching.
+    await expect.poll(() => older.isEnabled()).toBe(true)
     await older.click()
     await expect.poll(async () => (await pre.innerText()).includes("last line before following")).toBe(false)
     await page.getByRole("button", { name: "▶ Follow" }).click()
