@@ -18,7 +18,7 @@ import { Effect, Option, Scope, Exit } from "effect"
 import { writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { startKubeApiServer, type KubeApiServer } from "../test/support/services/kubeApiServer.js"
-import { countsSince, options, scheduler, total, wordCountRequest } from "../test/plugins/schedulers/kubernetes/helpers.js"
+import { allRunning, countsSince, options, scheduler, setUp, total, wordCountRequest } from "../test/plugins/schedulers/kubernetes/helpers.js"
 
 const argv = process.argv.slice(2)
 const quick = argv.includes("--quick")
@@ -42,8 +42,6 @@ const settle = (api: KubeApiServer, from: number, n: number) =>
     while (api.requests.length - from < n && Date.now() < deadline) yield* Effect.sleep("20 millis")
   })
 
-const running = (n: number) => (s: ReadonlyArray<{ readonly state: string }>) => s.length === n && s.every((c) => c.state === "running")
-
 const until = <A, E>(self: Effect.Effect<A, E>, done: (a: A) => boolean) =>
   Effect.gen(function*() {
     const deadline = Date.now() + 15_000
@@ -62,7 +60,7 @@ const perMinute = (count: number, watchTimeoutSeconds: number) =>
     for (let i = 0; i < count; i++) {
       const r = yield* wordCountRequest({ name: `wc-${i}` })
       yield* s.schedule(r)
-      yield* until(s.status(r.topology), running(3))
+      yield* until(s.status(r.topology), allRunning(3))
     }
     const from = api.requests.length
     const started = Date.now()
@@ -78,16 +76,14 @@ const perMinute = (count: number, watchTimeoutSeconds: number) =>
 
 const program = Effect.gen(function*() {
   const rows: Array<Row> = []
-  const api = yield* startKubeApiServer()
-  const { scheduler: s, stats } = yield* scheduler(options(api.url))
-  const two = yield* wordCountRequest({ containers: 2 })
+  const { api, scheduler: s, stats, request: two } = yield* setUp({}, { containers: 2 })
 
   let from = api.requests.length
   yield* s.schedule(two)
   yield* settle(api, from, 5)
   const submit = countsSince(api, from)
   rows.push({ what: "submit (schedule)", requests: total(submit), detail: describe(submit), note: "the pod list + watch start here; +1 (get configmaps) with a pod template" })
-  yield* until(s.status(two.topology), running(3))
+  yield* until(s.status(two.topology), allRunning(3))
 
   from = api.requests.length
   for (let i = 0; i < 100; i++) yield* s.status(two.topology)
@@ -97,7 +93,7 @@ const program = Effect.gen(function*() {
   yield* s.update(yield* wordCountRequest({ containers: 3 }))
   const update = countsSince(api, from)
   rows.push({ what: "update (2 → 3 containers)", requests: total(update), detail: describe(update), note: "reads, one JSON patch, one delete per changed container" })
-  yield* until(s.status(two.topology), running(4))
+  yield* until(s.status(two.topology), allRunning(4))
 
   from = api.requests.length
   yield* s.restart(two.topology, Option.some(1))
@@ -105,7 +101,7 @@ const program = Effect.gen(function*() {
   from = api.requests.length
   yield* s.restart(two.topology, Option.none())
   rows.push({ what: "restart all containers", requests: api.requests.length - from, detail: describe(countsSince(api, from)), note: "one delete of the pod collection" })
-  yield* until(s.status(two.topology), running(4))
+  yield* until(s.status(two.topology), allRunning(4))
 
   from = api.requests.length
   yield* s.kill(two.topology)
@@ -118,7 +114,7 @@ const program = Effect.gen(function*() {
 
   const { scheduler: fresh } = yield* scheduler(options(api.url))
   yield* s.schedule(two)
-  yield* until(s.status(two.topology), running(3))
+  yield* until(s.status(two.topology), allRunning(3))
   from = api.requests.length
   yield* fresh.kill(two.topology)
   const coldKill = countsSince(api, from)

@@ -15,13 +15,11 @@
  * bench/topologies/word-count.ts with the real `heron` CLI in each configuration. Whatever it
  * started is stopped on exit, on failure and on Ctrl-C.
  */
-import { spawnSync } from "node:child_process"
-import { writeFileSync } from "node:fs"
-import { cpus, loadavg } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { watermarksOf } from "../core/engine/internal/StmgrConfig.js"
-import { killAll, num, startChild } from "./internal/Children.js"
+import { num, startChild } from "./internal/Children.js"
+import * as Command from "./internal/Command.js"
 import { quantile } from "./internal/CountFiles.js"
 import { Harness, sleep } from "./internal/Harness.js"
 import { rssOf } from "./internal/Proc.js"
@@ -37,19 +35,11 @@ const topologyFile = join(root, "bench/topologies/word-count.ts")
 const baselineChild = join(root, "bench/internal/baseline-child.ts")
 
 const argv = process.argv.slice(2)
-if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write("usage: npm run bench -- [--quick | --smoke] [--json [file]] [--no-build] [--only phase,...]\n")
-  process.exit(0)
-}
-const mode = argv.includes("--smoke") ? "smoke" : argv.includes("--quick") ? "quick" : "full"
-const jsonFile = ((): string | undefined => {
-  const at = argv.findIndex((a) => a === "--json" || a.startsWith("--json="))
-  const flag = argv[at]
-  if (flag === undefined) return undefined
-  if (flag.startsWith("--json=")) return resolve(flag.slice("--json=".length))
-  const next = argv[at + 1]
-  return resolve(next !== undefined && !next.startsWith("--") ? next : "bench-results.json")
-})()
+const { mode, jsonFile, build } = Command.parseArgs(
+  argv,
+  "usage: npm run bench -- [--quick | --smoke] [--json [file]] [--no-build] [--only phase,...]",
+  "bench-results.json"
+)
 
 /** Phase lengths, ms. */
 const T = {
@@ -77,49 +67,11 @@ const skipped = [
   ...(only === undefined ? [] : PHASES.filter((p) => !only.includes(p)))
 ]
 
-const t0 = Date.now()
-const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`)
-
-const res: Results = {
-  startedAt: new Date().toISOString(),
-  mode,
-  machine: { cores: cpus().length, loadavg: loadavg().map((x) => x.toFixed(2)).join(" "), node: process.version },
-  wordsPerSentence: WORDS_PER_SENTENCE,
-  errors: {},
-  skipped
-}
+const res: Results = { ...Command.runInfo(mode), wordsPerSentence: WORDS_PER_SENTENCE, errors: {}, skipped }
 
 const harness = new Harness(root)
-let stopping = false
-const stop = async (code: number) => {
-  if (stopping) return
-  stopping = true
-  killAll()
-  await harness.cleanup().catch((e: unknown) => log(`cleanup: ${String(e)}`))
-  process.exit(code)
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`${sig}: stopping everything this run started`)
-    void stop(130)
-  })
-}
-process.on("uncaughtException", (e) => {
-  log(`uncaught: ${e.stack ?? e.message}`)
-  void stop(1)
-})
-
-const phase = async (key: string, what: string, f: () => Promise<void>): Promise<void> => {
-  if (stopping || skipped.includes(key)) return
-  log(what)
-  try {
-    await f()
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    res.errors[key] = message.split("\n")[0] ?? message
-    log(`${what}: failed: ${message}`)
-  }
-}
+const command = Command.make({ name: "bench", root, results: res, cleanup: () => harness.cleanup(), skipped })
+const { log, phase } = command
 
 const submit = { toFirstMs: new Array<number>(), cliMs: new Array<number>(), phases: new Array<Deployed["submitPhases"]>() }
 
@@ -140,13 +92,7 @@ const onTopology = async (name: string, containers: number, reliable: boolean, m
 }
 
 const main = async () => {
-  if (!argv.includes("--no-build")) {
-    log("building dist/ (tsc -p tsconfig.build.json, then the bundled executor)")
-    const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" })
-    if (r.status !== 0) log(`tsc reported problems (dist/ was still emitted):\n${r.stdout.slice(0, 2000)}`)
-    const b = spawnSync(process.execPath, [join(root, "scripts/bundle-executor.mjs")], { cwd: root, encoding: "utf8" })
-    if (b.status !== 0) throw new Error(`bundling the executor failed:\n${b.stderr.slice(0, 2000)}`)
-  }
+  if (build) command.build()
 
   await phase("baseline", "(a) in-process baseline", async () => {
     const child = startChild([baselineChild, String(T.baseWarm), String(T.base)])
@@ -238,39 +184,18 @@ const main = async () => {
   })
 }
 
-const finish = async () => {
-  try {
-    await main()
-  } finally {
-    log("cleaning up (heron kill, runtime, temporary HERON_HOME)")
-    killAll()
-    await harness.cleanup()
-  }
-  // Interrupted: `stop` exits once everything is cleaned up; no table from a cut-short run.
-  if (stopping) return
-  res.durationSec = (Date.now() - t0) / 1000
+command.run(main, () => {
   const table = rows(res)
-  const say = (s: string) => process.stdout.write(`${s}\n`)
-  say(`\nheron-runtime engine benchmark — ${res.startedAt}, ${res.machine.cores} cores, node ${res.machine.node}, load average at start ${res.machine.loadavg}, mode ${mode}`)
-  say("tuples = words through the last (count) bolt; latency = spout emit → count execute (CLOCK_MONOTONIC); ratio = measured / baseline\n")
-  say(render(table))
-  const failed = table.filter((r) => r.outcome === "FAIL").length
-  const targets = table.filter((r) => r.outcome !== "info").length
-  say(`\n${targets - failed} of ${targets} targets met; ${res.durationSec.toFixed(0)} s`)
   const windows = [["b1", res.bAmo], ["b2", res.bAlo], ["c1", res.cAmo], ["c2", res.cAlo], ["p99.half", res.half?.window]] as const
   const disturbed = windows.flatMap(([id, w]) => (w !== undefined && w.otherCores > 0.25 ? [`${id} ${w.otherCores.toFixed(2)}`] : []))
-  if (disturbed.length > 0) {
-    say(`warning: other processes used CPU during these windows (cores): ${disturbed.join(", ")}; their figures are depressed — rerun on a quiet machine`)
+  return {
+    what: "engine",
+    about: "tuples = words through the last (count) bolt; latency = spout emit → count execute (CLOCK_MONOTONIC); ratio = measured / baseline",
+    table,
+    rendered: render(table),
+    warnings: disturbed.length === 0 ? [] : [
+      `warning: other processes used CPU during these windows (cores): ${disturbed.join(", ")}; their figures are depressed — rerun on a quiet machine`
+    ],
+    jsonFile
   }
-  for (const [k, v] of Object.entries(res.errors)) say(`error in ${k}: ${v}`)
-  if (jsonFile !== undefined) {
-    writeFileSync(jsonFile, `${JSON.stringify({ results: res, rows: table }, null, 2)}\n`)
-    say(`results written to ${jsonFile}`)
-  }
-  process.exit(Object.keys(res.errors).length > 0 ? 1 : 0)
-}
-
-finish().catch((e: unknown) => {
-  log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
-  void stop(1)
 })

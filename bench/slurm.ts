@@ -17,13 +17,14 @@
  * tests start it (test/support/services/slurm.ts), stopped at the end. Everything this run started
  * is stopped on exit, on failure and on Ctrl-C.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { launchSlurm, type LaunchedSlurm } from "../test/support/services/slurm.js"
+import * as Command from "./internal/Command.js"
 import { CountFiles, quantile } from "./internal/CountFiles.js"
 import { sleep, waitFor } from "./internal/Harness.js"
 import { pgidOf, pidsWithEnv } from "./internal/Proc.js"
@@ -37,8 +38,7 @@ const rounds = roundsAt < 0 ? 3 : Math.max(1, Math.floor(Number(argv[roundsAt + 
 const clusters = ["local", "slurm"] as const
 type Cluster = (typeof clusters)[number]
 
-const t0 = Date.now()
-const log = (m: string) => process.stderr.write(`[bench:slurm ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`)
+const log = Command.logger("bench:slurm")
 
 const home = mkdtempSync(join(tmpdir(), "heron-bench-slurm-"))
 const shared = process.env["HERON_SLURM_SHARED"] ?? home
@@ -125,14 +125,7 @@ const cleanup = async (): Promise<void> => {
   rmSync(home, { recursive: true, force: true })
 }
 
-let stopping = false
-const stop = async (code: number) => {
-  if (stopping) return
-  stopping = true
-  await cleanup().catch((e: unknown) => log(`cleanup: ${String(e)}`))
-  process.exit(code)
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void stop(130))
+const { stop } = Command.stopOnSignals(log, cleanup)
 
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? "n/a" : `${(x / 1000).toFixed(2)} s`)
 
@@ -150,12 +143,7 @@ const render = (samples: ReadonlyMap<Cluster, ReadonlyArray<Sample>>): string =>
 }
 
 const main = async () => {
-  if (!argv.includes("--no-build")) {
-    log("building dist/ (tsc -p tsconfig.build.json, then the bundled executor)")
-    spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root })
-    const b = spawnSync(process.execPath, [join(root, "scripts/bundle-executor.mjs")], { cwd: root, encoding: "utf8" })
-    if (b.status !== 0) throw new Error(`bundling the executor failed:\n${b.stderr.slice(0, 2000)}`)
-  }
+  if (!argv.includes("--no-build")) Command.build(root, log)
   const external = process.env["SLURM_CONF"]
   if (external === undefined) {
     log("starting a private single-node Slurm (slurmctld, slurmd, munged) in a temporary directory")

@@ -16,12 +16,9 @@
  * answering the same JSON. Then a 3,000-instance topology's metrics are asked in one request
  * (`tracker/Wide.ts`). Whatever it started is stopped on exit, on failure and on Ctrl-C.
  */
-import { spawnSync } from "node:child_process"
-import { existsSync, writeFileSync } from "node:fs"
-import { cpus, loadavg } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { killAll } from "./internal/Children.js"
+import * as Command from "./internal/Command.js"
 import { Harness, sleep, waitFor } from "./internal/Harness.js"
 import { type Deployed, measure, settle, type Window, writeControl } from "./internal/Scenarios.js"
 import { WORDS_PER_SENTENCE } from "./topologies/sentences.js"
@@ -37,18 +34,11 @@ const root = fileURLToPath(new URL("..", import.meta.url))
 const topologyFile = join(root, "bench/topologies/word-count.ts")
 const bareServer = join(root, "bench/tracker/bare-server.ts")
 
-const argv = process.argv.slice(2)
-if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write("usage: npm run bench:tracker -- [--quick | --smoke] [--json <file>] [--no-build]\n")
-  process.exit(0)
-}
-const mode = argv.includes("--smoke") ? "smoke" : argv.includes("--quick") ? "quick" : "full"
-const jsonFile = ((): string | undefined => {
-  const at = argv.indexOf("--json")
-  if (at < 0) return undefined
-  const next = argv[at + 1]
-  return resolve(next !== undefined && !next.startsWith("--") ? next : "tracker-bench-results.json")
-})()
+const { mode, jsonFile, build } = Command.parseArgs(
+  process.argv.slice(2),
+  "usage: npm run bench:tracker -- [--quick | --smoke] [--json <file>] [--no-build]",
+  "tracker-bench-results.json"
+)
 
 /** Seconds per load pass; ms for the word count, and rounds of metrics off then on (interleaved,
  * best of each: a disturbed window only loses); sequential requests (measured, then warm-up) of
@@ -65,53 +55,20 @@ const METRICS_ON_SECS = 1
 const METRICS_OFF_SECS = 86_400
 const WC = "wc"
 
-const t0 = Date.now()
-const log = (m: string) => process.stderr.write(`[bench:tracker ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}\n`)
-
-const res: Results = {
-  startedAt: new Date().toISOString(),
-  mode,
-  machine: { cores: cpus().length, loadavg: loadavg().map((x) => x.toFixed(2)).join(" "), node: process.version },
-  http: {},
-  errors: {}
-}
+const res: Results = { ...Command.runInfo(mode), http: {}, errors: {} }
 
 const harness = new Harness(root)
 let session: Session.Session | undefined
-let stopping = false
-const cleanup = async () => {
-  killAll()
-  await session?.close().catch((e: unknown) => log(`closing the session: ${String(e)}`))
-  await harness.cleanup()
-}
-const stop = async (code: number) => {
-  if (stopping) return
-  stopping = true
-  await cleanup().catch((e: unknown) => log(`cleanup: ${String(e)}`))
-  process.exit(code)
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    log(`${sig}: stopping everything this run started`)
-    void stop(130)
-  })
-}
-process.on("uncaughtException", (e) => {
-  log(`uncaught: ${e.stack ?? e.message}`)
-  void stop(1)
-})
-
-const phase = async (key: string, what: string, f: () => Promise<void>): Promise<void> => {
-  if (stopping) return
-  log(what)
-  try {
-    await f()
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    res.errors[key] = message.split("\n")[0] ?? message
-    log(`${what}: failed: ${message}`)
+const command = Command.make({
+  name: "bench:tracker",
+  root,
+  results: res,
+  cleanup: async () => {
+    await session?.close().catch((e: unknown) => log(`closing the session: ${String(e)}`))
+    await harness.cleanup()
   }
-}
+})
+const { log, phase } = command
 
 const sm = () => {
   if (session === undefined) throw new Error("no session on the cluster's state manager")
@@ -121,16 +78,7 @@ const sm = () => {
 const tracker = () => harness.tracker
 
 const main = async () => {
-  if (!argv.includes("--no-build")) {
-    log("building dist/ (tsc -p tsconfig.build.json, then the bundled executor)")
-    const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, encoding: "utf8" })
-    if (r.status !== 0) log(`tsc reported problems (dist/ was still emitted):\n${r.stdout.slice(0, 2000)}`)
-    const bundler = join(root, "scripts/bundle-executor.mjs")
-    if (existsSync(bundler)) {
-      const b = spawnSync(process.execPath, [bundler], { cwd: root, encoding: "utf8" })
-      if (b.status !== 0) throw new Error(`bundling the executor failed:\n${b.stderr.slice(0, 2000)}`)
-    }
-  }
+  if (build) command.build()
 
   await phase("runtime", "starting heron-runtime --cluster local (127.0.0.1, temporary HERON_HOME)", async () => {
     log(`  tracker at ${await harness.startRuntime()}; HERON_HOME ${harness.home}`)
@@ -242,31 +190,13 @@ const main = async () => {
   if (wc !== undefined) await harness.kill(wc.name).catch((e: unknown) => log(`killing ${WC}: ${String(e)}`))
 }
 
-const finish = async () => {
-  try {
-    await main()
-  } finally {
-    log("cleaning up (heron kill, runtime, temporary HERON_HOME)")
-    await cleanup()
-  }
-  if (stopping) return
-  res.durationSec = (Date.now() - t0) / 1000
+command.run(main, () => {
   const table = rows(res)
-  const say = (s: string) => process.stdout.write(`${s}\n`)
-  say(`\nheron-runtime Tracker benchmark — ${res.startedAt}, ${res.machine.cores} cores, node ${res.machine.node}, load average at start ${res.machine.loadavg}, mode ${mode}`)
-  say(`${REGISTERED} idle topologies registered; word count (2 containers) at half load; autocannon in this process, the Tracker in the runtime's, the bare server in its own; latencies are client-side\n`)
-  say(render(table))
-  const checked = table.filter((r) => r.outcome !== "info")
-  say(`\n${checked.filter((r) => r.outcome === "pass").length} of ${checked.length} targets met; ${res.durationSec.toFixed(0)} s`)
-  for (const [k, v] of Object.entries(res.errors)) say(`error in ${k}: ${v}`)
-  if (jsonFile !== undefined) {
-    writeFileSync(jsonFile, `${JSON.stringify({ results: res, rows: table }, null, 2)}\n`)
-    say(`results written to ${jsonFile}`)
+  return {
+    what: "Tracker",
+    about: `${REGISTERED} idle topologies registered; word count (2 containers) at half load; autocannon in this process, the Tracker in the runtime's, the bare server in its own; latencies are client-side`,
+    table,
+    rendered: render(table),
+    jsonFile
   }
-  process.exit(Object.keys(res.errors).length > 0 ? 1 : 0)
-}
-
-finish().catch((e: unknown) => {
-  log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
-  void stop(1)
 })

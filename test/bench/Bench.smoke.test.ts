@@ -1,14 +1,9 @@
 // Keeps the benchmark from rotting: `bench/run.ts --smoke` (one 2-container topology on a real
 // heron-runtime, tiny windows) must finish, print the table with every row, and measure every row
 // the smoke run covers. No figure is checked against a target here: performance lives in bench/.
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Schema } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
-import { pidsWithEnv } from "../../bench/internal/Proc.js"
-import { repoRoot } from "../support/processes.js"
+import { describe, expect, it } from "vitest"
+import { expectNothingLeft, runSmoke } from "./helpers.js"
 
 const Output = Schema.Struct({
   results: Schema.Struct({ errors: Schema.Record({ key: Schema.String, value: Schema.String }) }),
@@ -31,23 +26,9 @@ const ALL_ROWS = [
 /** The rows `--smoke` measures (the others say "skipped"). */
 const SMOKE_ROWS = ["a.1", "a.2", "c1.1", "c1.2", "c1.3", "t.raw", "t.small", "t.large", "p99.half", "submit", "stall.mem", "stall.tput"]
 
-const dir = mkdtempSync(join(tmpdir(), "heron-bench-smoke-"))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
 describe("bench/run.ts --smoke", () => {
   it("prints the table with every row and measures what it runs", async () => {
-    const json = join(dir, "results.json")
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--smoke", "--no-build", "--json", json], {
-      cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
-    expect(code, `${stdout}\n${stderr}`).toBe(0)
-
-    const out = Schema.decodeUnknownSync(Schema.parseJson(Output))(readFileSync(json, "utf8"))
+    const { stdout, stderr, output: out } = await runSmoke("bench/run.ts", Output)
     expect(out.results.errors).toEqual({})
     expect(out.rows.map((r) => r.id)).toEqual(ALL_ROWS)
     for (const r of out.rows) {
@@ -56,10 +37,6 @@ describe("bench/run.ts --smoke", () => {
     }
     for (const id of ALL_ROWS) expect(stdout).toContain(`| ${id} `)
     expect(stdout).toMatch(/\d+ of \d+ targets met/)
-    // Nothing left behind: no process carries the run's HERON_HOME (the harness removed it too).
-    const home = /HERON_HOME (\/\S+)/.exec(stderr)?.[1]
-    if (home === undefined) throw new Error(`no HERON_HOME in the bench's log: ${stderr}`)
-    expect(existsSync(home)).toBe(false)
-    expect(pidsWithEnv("HERON_HOME", home)).toEqual([])
+    expectNothingLeft(stderr)
   }, 60_000)
 })

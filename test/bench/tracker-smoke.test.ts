@@ -2,15 +2,10 @@
 // registered topologies, the word count, 1 s load passes) must finish, print the table with every
 // row, and give every row its numbers. No figure is checked against a target here: performance
 // lives in bench/.
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Schema } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
-import { pidsWithEnv } from "../../bench/internal/Proc.js"
+import { describe, expect, it } from "vitest"
 import { ROW_IDS } from "../../bench/tracker/Report.js"
-import { repoRoot } from "../support/processes.js"
+import { expectNothingLeft, runSmoke } from "./helpers.js"
 
 const Num = Schema.NullOr(Schema.Number)
 const Output = Schema.Struct({
@@ -28,24 +23,10 @@ const Output = Schema.Struct({
   }))
 })
 
-const dir = mkdtempSync(join(tmpdir(), "heron-tracker-bench-smoke-"))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
 describe("bench/tracker.ts --smoke", () => {
   it("prints the table with every row, each with its numbers, and leaves nothing behind", async () => {
-    const json = join(dir, "results.json")
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/tracker.ts", "--smoke", "--no-build", "--json", json], {
-      cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
-    expect(code, `${stdout}\n${stderr}`).toBe(0)
-
     // NaN is written as null: decoded as such, so that the row is named below.
-    const out = Schema.decodeUnknownSync(Schema.parseJson(Output))(readFileSync(json, "utf8"))
+    const { stdout, stderr, output: out } = await runSmoke("bench/tracker.ts", Output)
     expect(out.results.errors).toEqual({})
     expect(out.rows.map((r) => r.id)).toEqual(ROW_IDS)
     for (const r of out.rows) {
@@ -59,10 +40,6 @@ describe("bench/tracker.ts --smoke", () => {
       expect(stdout).toContain(`| ${r.id} `)
     }
     expect(stdout).toMatch(/\d+ of \d+ targets met/)
-    // Nothing left behind: no process carries the run's HERON_HOME, which is removed.
-    const home = /HERON_HOME (\/\S+)/.exec(stderr)?.[1]
-    if (home === undefined) throw new Error(`no HERON_HOME in the bench's log: ${stderr}`)
-    expect(existsSync(home)).toBe(false)
-    expect(pidsWithEnv("HERON_HOME", home)).toEqual([])
+    expectNothingLeft(stderr)
   }, 300_000)
 })

@@ -1,18 +1,19 @@
 /** Shared helpers of the aurora scheduler tests: requests, the fake client on PATH, the scheduler. */
-import { NodeContext } from "@effect/platform-node"
-import { Context, Effect, Layer, Logger, Schema, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type PluginError, PluginHost } from "../../../../core/Plugin.js"
-import { ContainerLaunch, LaunchRequest, Scheduler, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
+import type { PluginError } from "../../../../core/Plugin.js"
+import { ContainerLaunch, LaunchRequest, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
 import { PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
 import { type Config, definition } from "../../../../plugins/schedulers/aurora/index.js"
 import { type FakeAurora, installFakeAurora } from "../../../support/services/fakeAurora.js"
+import { buildScheduler } from "../helpers.js"
+
+export { collectingLogs, probe } from "../helpers.js"
 
 export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url))
-export const probe = join(fixtures, "probe.mjs")
 
 const GiB = 1024 * 1024 * 1024
 
@@ -72,17 +73,7 @@ export const home = Effect.acquireRelease(
 
 /** The scheduler from `options` (decoded through the plugin's schema) for the cluster `aurora-test`. */
 export const scheduler = (dir: string, options: typeof Config.Encoded = {}): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const config = Schema.decodeUnknownSync(definition.config)({ cluster: "devcluster", ...options })
-    const host = Layer.mergeAll(Layer.succeed(PluginHost, { cluster: "aurora-test", home: dir }), NodeContext.layer)
-    return Context.get(yield* Layer.build(definition.layer(config).pipe(Layer.provide(host))), Scheduler)
-  })
+  buildScheduler(definition, { cluster: "aurora-test", home: dir }, { cluster: "devcluster", ...options })
 
 /** The command lines the fake recorded since call `from`, the home folder written as `<home>`. */
 export const lines = (fake: FakeAurora, dir: string, from = 0) => fake.commandLines().slice(from).map((l) => l.replaceAll(dir, "<home>"))
-
-/** A logger that collects every line (message and annotations, as text) in `lines`. */
-export const collectingLogs = (lines: Array<string>) =>
-  Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, message }) => {
-    lines.push(`${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
-  }))

@@ -3,20 +3,17 @@ import { Effect, Either, Option } from "effect"
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet"
 import { Service } from "kubernetes-models/v1/Service"
 import { isRecord } from "../../../support/services/kubeApiServer/patch.js"
-import { startKubeApiServer, type KubeApiServer, type KubeObject } from "../../../support/services/kubeApiServer.js"
-import { countsSince, eventually, NAMESPACE, options, requestsSince, scheduler, wordCountRequest } from "./helpers.js"
+import type { KubeApiServer, KubeObject } from "../../../support/services/kubeApiServer.js"
+import { allRunning, countsSince, eventually, NAMESPACE, options, requestsSince, scheduledWordCount, scheduler, setUp, wordCountRequest } from "./helpers.js"
 
 const uidOf = (o: KubeObject | undefined) => (isRecord(o?.["metadata"]) ? String(o["metadata"]["uid"]) : "")
 const ownersOf = (o: KubeObject | undefined) => (isRecord(o?.["metadata"]) && Array.isArray(o["metadata"]["ownerReferences"]) ? o["metadata"]["ownerReferences"] : [])
 const podUids = (api: KubeApiServer) => Object.fromEntries(api.list("pods", NAMESPACE).map((p) => [String(isRecord(p["metadata"]) ? p["metadata"]["name"] : ""), uidOf(p)]))
-const allRunning = (n: number) => (s: ReadonlyArray<{ readonly state: string }>) => s.length === n && s.every((c) => c.state === "running")
 
 describe("kubernetes scheduler against the API-server double", () => {
   it.scopedLive("schedule creates the manager, the executors and a headless Service, each manifest valid and complete", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
+      const { api, scheduler: s, request } = yield* setUp()
       yield* s.schedule(request)
       const creates = requestsSince(api, 0, (r) => r.verb === "create")
       expect(creates.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
@@ -45,9 +42,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("owner references: the manager owns the rest, so deleting it deletes the whole topology", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
+      const { api, scheduler: s, request } = yield* setUp()
       yield* s.schedule(request)
       const managerUid = uidOf(api.get("statefulsets", NAMESPACE, "word-count-manager"))
       for (const o of [api.get("statefulsets", NAMESPACE, "word-count-executors"), api.get("services", NAMESPACE, "word-count")]) {
@@ -62,11 +57,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("schedule is idempotent: a second schedule adopts what runs (nothing created, patched or restarted)", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request } = yield* scheduledWordCount()
       const before = podUids(api)
       const from = api.requests.length
       yield* s.schedule(request)
@@ -78,11 +69,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("kill deletes the manager with Foreground propagation and waits until no pod is left; an unknown topology is fine", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s, stats } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, stats, request } = yield* scheduledWordCount()
       const from = api.requests.length
       yield* s.kill(request.topology)
       expect(requestsSince(api, from).map((r) => `${r.method} ${r.path}?propagationPolicy=${r.query["propagationPolicy"]} ${r.status}`)).toEqual([
@@ -98,11 +85,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("restart of one container deletes its pod only; restart of all deletes the topology's pods in one request", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      const first = yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request, running: first } = yield* scheduledWordCount()
       let from = api.requests.length
       yield* s.restart(request.topology, Option.some(2))
       expect(requestsSince(api, from).map((r) => `${r.method} ${r.path}`)).toEqual(["DELETE /api/v1/namespaces/heron/pods/word-count-executors-1"])
@@ -123,11 +106,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("update patches the executors' replicas and template (JSON patch) and replaces only the changed containers' pods", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const two = yield* wordCountRequest({ containers: 2 })
-      yield* s.schedule(two)
-      yield* eventually(s.status(two.topology), allRunning(3))
+      const { api, scheduler: s, request: two } = yield* scheduledWordCount({}, { containers: 2 })
       const before = podUids(api)
       const from = api.requests.length
       const three = yield* wordCountRequest({ containers: 3 })
@@ -157,10 +136,8 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("pod templates come from a ConfigMap; a bad template is refused before anything is sent", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
       const template = { configMap: "heron-pod-template", key: "pod-template.yaml" }
-      const { scheduler: s } = yield* scheduler(options(api.url, { podTemplate: template }))
-      const request = yield* wordCountRequest()
+      const { api, scheduler: s, request } = yield* setUp({ podTemplate: template })
       const missing = yield* Effect.either(s.schedule(request))
       expect(Either.getLeft(missing)).toEqual(Option.some(expect.objectContaining({
         message: "pod template heron-pod-template/pod-template.yaml in namespace heron: no such ConfigMap",
@@ -191,10 +168,8 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("the API server's refusals become scheduler errors: 422 Invalid is final, an unreachable server is retryable", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
       // A label value the API refuses (kubernetes-models has no pattern for label values).
-      const { scheduler: s } = yield* scheduler(options(api.url, { labels: { owner: "alice@example.com" } }))
-      const request = yield* wordCountRequest()
+      const { scheduler: s, request } = yield* setUp({ labels: { owner: "alice@example.com" } })
       const refused = yield* Effect.either(s.schedule(request))
       expect(Either.getLeft(refused)).toEqual(Option.some(expect.objectContaining({
         op: "schedule",
@@ -209,9 +184,7 @@ describe("kubernetes scheduler against the API-server double", () => {
 
   it.scopedLive("job links: the StatefulSets' API URLs by default, or the templates given", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const request = yield* wordCountRequest()
-      const { scheduler: plain } = yield* scheduler(options(api.url))
+      const { api, scheduler: plain, request } = yield* setUp()
       expect(yield* plain.jobLinks(request.topology)).toEqual([
         `${api.url}/apis/apps/v1/namespaces/heron/statefulsets/word-count-manager`,
         `${api.url}/apis/apps/v1/namespaces/heron/statefulsets/word-count-executors`

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startKubeApiServer, type KubeApiServer } from "../../../support/services/kubeApiServer.js"
-import { countsSince, eventually, NAMESPACE, options, scheduler, total, wordCountRequest } from "./helpers.js"
-
-const allRunning = (n: number) => (s: ReadonlyArray<{ readonly state: string }>) => s.length === n && s.every((c) => c.state === "running")
+import type { KubeApiServer } from "../../../support/services/kubeApiServer.js"
+import { allRunning, countsSince, eventually, NAMESPACE, options, scheduledWordCount, scheduler, setUp, total, wordCountRequest } from "./helpers.js"
 
 /** Waits until the double has answered `n` requests since `from` (the watch is forked). */
 const settled = (api: KubeApiServer, from: number, n: number) => eventually(Effect.sync(() => api.requests.length - from), (m) => m >= n)
@@ -11,9 +9,7 @@ const settled = (api: KubeApiServer, from: number, n: number) => eventually(Effe
 describe("requests to the Kubernetes API", () => {
   it.scopedLive("a submit costs 5 requests: list + watch of its pods, two StatefulSets and a Service created", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s, stats } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
+      const { api, scheduler: s, stats, request } = yield* setUp()
       yield* s.schedule(request)
       yield* settled(api, 0, 5)
       expect(countsSince(api, 0)).toEqual({ "list pods": 1, "watch pods": 1, "create statefulsets": 2, "create services": 1 })
@@ -31,11 +27,7 @@ describe("requests to the Kubernetes API", () => {
 
   it.scopedLive("a kill costs 1 request (the watch is open already), 3 from a scheduler that never saw the topology", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request } = yield* scheduledWordCount()
       let from = api.requests.length
       yield* s.kill(request.topology)
       expect(countsSince(api, from)).toEqual({ "delete statefulsets": 1 })
@@ -51,11 +43,7 @@ describe("requests to the Kubernetes API", () => {
 
   it.scopedLive("a running topology costs one watch renewal per watchTimeoutSeconds, however often its status is read", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url, { watchTimeoutSeconds: 1 }))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request } = yield* scheduledWordCount({ watchTimeoutSeconds: 1 })
       const from = api.requests.length
       const started = Date.now()
       let reads = 0
@@ -78,11 +66,7 @@ describe("requests to the Kubernetes API", () => {
 
   it.scopedLive("with the default watch timeout a running topology sends nothing for seconds; changes still arrive through the watch", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      const first = yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request, running: first } = yield* scheduledWordCount()
       const from = api.requests.length
       // A pod replaced behind the scheduler's back (a node drained): the watch tells it.
       yield* Effect.promise(() => fetch(`${api.url}/api/v1/namespaces/${NAMESPACE}/pods/word-count-executors-0`, { method: "DELETE" }))
@@ -96,11 +80,7 @@ describe("requests to the Kubernetes API", () => {
 
   it.scopedLive("a watch whose version is gone (410) lists once and watches again", () =>
     Effect.gen(function*() {
-      const api = yield* startKubeApiServer()
-      const { scheduler: s } = yield* scheduler(options(api.url))
-      const request = yield* wordCountRequest()
-      yield* s.schedule(request)
-      const before = yield* eventually(s.status(request.topology), allRunning(3))
+      const { api, scheduler: s, request, running: before } = yield* scheduledWordCount()
       const from = api.requests.length
       api.compact()
       api.endWatches()

@@ -6,8 +6,8 @@ import { Effect, Exit, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { existsSync, readdirSync, readlinkSync } from "node:fs"
-import { isRecord, result } from "../../../support/localCluster.js"
+import { existsSync, readdirSync } from "node:fs"
+import { isRecord, processesUnder, result } from "../../../support/localCluster.js"
 import { logLines, run, start, stopAll, tempHome, waitFor } from "../../../support/processes.js"
 import { startKubeApiServer, type KubeApiServer } from "../../../support/services/kubeApiServer.js"
 
@@ -42,16 +42,6 @@ const executed = async (base: string): Promise<number> => {
   const values = isRecord(r) && isRecord(r["metrics"]) && isRecord(r["metrics"][name]) ? Object.values(r["metrics"][name]).map(Number) : []
   return values.reduce((a, b) => a + b, 0)
 }
-
-/** Pids of live processes whose working folder is under `dir`. */
-const processesUnder = (dir: string): Array<number> =>
-  readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      return readlinkSync(`/proc/${e}/cwd`).startsWith(dir) ? [Number(e)] : []
-    } catch {
-      return []
-    }
-  })
 
 const podPhases = (api: KubeApiServer) =>
   Object.fromEntries(api.list("pods", "heron").map((p) => [

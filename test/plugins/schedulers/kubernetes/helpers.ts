@@ -1,7 +1,8 @@
 /**
  * Shared helpers of the kubernetes scheduler tests: the word count's launch request (real topology
  * API, real packing, the launch plan the supervisor makes), the scheduler built through its plugin
- * definition against the API-server double, and counts of what the double received.
+ * definition against the API-server double, the word count scheduled on it, and counts of what
+ * the double received.
  */
 import { Context, Effect, Layer, Schema, type Scope } from "effect"
 import wordCount from "../../../../examples/word-count.js"
@@ -13,7 +14,8 @@ import { launchRequest, type LaunchContext } from "../../../../core/supervisor/L
 import { toLogicalPlan } from "../../../../core/topology/LogicalPlan.js"
 import { Config, definition } from "../../../../plugins/schedulers/kubernetes/index.js"
 import { KubernetesApiStats, layerWithStats } from "../../../../plugins/schedulers/kubernetes/KubernetesScheduler.js"
-import type { KubeApiServer, KubeRequest } from "../../../support/services/kubeApiServer.js"
+import { startKubeApiServer, type KubeApiServer, type KubeRequest } from "../../../support/services/kubeApiServer.js"
+import { eventuallyEvery } from "../helpers.js"
 
 /** Where the runtime's image keeps node and heron-runtime (as the Helm chart's image does). */
 export const launchContext: LaunchContext = {
@@ -78,16 +80,29 @@ export const total = (counts: Readonly<Record<string, number>>): number => Objec
 /** Requests matching `p` since `from`. */
 export const requestsSince = (api: KubeApiServer, from: number, p: (r: KubeRequest) => boolean = () => true) => api.requests.slice(from).filter(p)
 
-/** Repeats `self` every 25 ms until `done` holds; dies with the last value after `timeoutMs`. */
-export const eventually = <A, E, R>(self: Effect.Effect<A, E, R>, done: (a: A) => boolean, timeoutMs = 15_000) =>
+/** Repeats `self` every 25 ms until `done` holds; dies with the last value after `timeoutMs` (15 s). */
+export const eventually = eventuallyEvery("25 millis", 15_000)
+
+/** True of a status with `n` containers, all running. */
+export const allRunning = (n: number) => (s: ReadonlyArray<{ readonly state: string }>): boolean => s.length === n && s.every((c) => c.state === "running")
+
+/** A fresh API-server double, a scheduler on it (`extra` options) and the word count's request
+ * (`request` options); all closed with the scope. Nothing is scheduled yet. */
+export const setUp = (extra: Partial<typeof Config.Encoded> = {}, request: Parameters<typeof wordCountRequest>[0] = {}) =>
   Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (true) {
-      const a = yield* self
-      if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out; last value: ${JSON.stringify(a)}`)
-      yield* Effect.sleep("25 millis")
-    }
+    const api = yield* startKubeApiServer()
+    const { scheduler: s, stats } = yield* scheduler(options(api.url, extra))
+    return { api, scheduler: s, stats, request: yield* wordCountRequest(request) }
+  })
+
+/** `setUp`, then the word count scheduled and waited for until every container runs; `running` is
+ * that first all-running status. */
+export const scheduledWordCount = (extra: Partial<typeof Config.Encoded> = {}, request: Parameters<typeof wordCountRequest>[0] = {}) =>
+  Effect.gen(function*() {
+    const t = yield* setUp(extra, request)
+    yield* t.scheduler.schedule(t.request)
+    const running = yield* eventually(t.scheduler.status(t.request.topology), allRunning(t.request.containers.length))
+    return { ...t, running }
   })
 
 export type { LaunchRequest }

@@ -1,15 +1,15 @@
 /** Shared helpers of the local scheduler tests: real processes, temp folders, /proc probes. */
-import { NodeContext } from "@effect/platform-node"
 import { afterAll } from "@effect/vitest"
-import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type PluginError, PluginHost } from "../../../../core/Plugin.js"
-import { ContainerLaunch, LaunchRequest, Scheduler, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
+import type { PluginError } from "../../../../core/Plugin.js"
+import { ContainerLaunch, LaunchRequest, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
 import { PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
 import { type Config, definition } from "../../../../plugins/schedulers/local/index.js"
+import * as Shared from "../helpers.js"
 
 export const fixture = fileURLToPath(new URL("./fixtures/container.mjs", import.meta.url))
 
@@ -67,17 +67,8 @@ export const pidOf = (handle: string): number => Number(handle.split("@")[0])
 export const readJson = (file: string): unknown => JSON.parse(readFileSync(file, "utf8"))
 export { existsSync, readFileSync }
 
-/** Repeats `self` every 50 ms until `done` holds; dies with the last value after `timeoutMs`. */
-export const eventually = <A, E, R>(self: Effect.Effect<A, E, R>, done: (a: A) => boolean, timeoutMs = 10_000) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (true) {
-      const a = yield* self
-      if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out; last value: ${JSON.stringify(a)}`)
-      yield* Effect.sleep("50 millis")
-    }
-  })
+/** Repeats `self` every 50 ms until `done` holds; dies with the last value after `timeoutMs` (10 s). */
+export const eventually = Shared.eventuallyEvery("50 millis", 10_000)
 
 export const topologyRef = (name: string) =>
   new TopologyRef({ cluster: "test", role: "tester", environ: "default", name, id: `${name}-id` })
@@ -102,14 +93,11 @@ export const request = (name: string, indexes: ReadonlyArray<number>, args: (i: 
 export const fast: typeof Config.Encoded = { restartBackoffMs: 100, maxRestartBackoffMs: 400, killGraceMs: 2000, monitorIntervalMs: 50 }
 
 /** The plugin's layer as the host builds it: config decoded through the definition's schema. */
-export const schedulerLayer = (home: string, options: typeof Config.Encoded = fast) =>
-  definition.layer(Schema.decodeUnknownSync(definition.config)(options)).pipe(
-    Layer.provide(Layer.mergeAll(Layer.succeed(PluginHost, { cluster: "test", home }), NodeContext.layer))
-  )
+export const schedulerLayer = (home: string, options: typeof Config.Encoded = fast) => Shared.schedulerLayer(definition, { cluster: "test", home }, options)
 
 /** Builds a scheduler in the current scope; closing the scope stops its monitor, not its containers. */
-export const scheduler = (home: string, options?: typeof Config.Encoded): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
-  Layer.build(schedulerLayer(home, options)).pipe(Effect.map((ctx) => Context.get(ctx, Scheduler)))
+export const scheduler = (home: string, options: typeof Config.Encoded = fast): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
+  Shared.buildScheduler(definition, { cluster: "test", home }, options)
 
 /** A fresh cluster home under `root` at each call. */
 const homes = (root: string) => {

@@ -1,15 +1,15 @@
 /** Shared helpers of the slurm scheduler tests: the plugin built as the host builds it, launch
  * requests running a fixture container, and what `squeue --json` says of a job. */
-import { NodeContext } from "@effect/platform-node"
-import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type PluginError, PluginHost } from "../../../../core/Plugin.js"
-import { ContainerLaunch, LaunchRequest, Scheduler, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
+import type { PluginError } from "../../../../core/Plugin.js"
+import { ContainerLaunch, LaunchRequest, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
 import { PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
 import { type Config, definition } from "../../../../plugins/schedulers/slurm/index.js"
 import type { SlurmServer } from "../../../support/services/slurm.js"
+import { buildScheduler, eventuallyEvery } from "../helpers.js"
 
 export const fixture = fileURLToPath(new URL("./fixtures/container.mjs", import.meta.url))
 const MiB = 1024 * 1024
@@ -52,23 +52,10 @@ export const fast = (slurm: SlurmServer): typeof Config.Encoded => ({
 
 /** Builds the plugin in the current scope, its options decoded through the definition's schema. */
 export const scheduler = (home: string, options: typeof Config.Encoded): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
-  Layer.build(
-    definition.layer(Schema.decodeUnknownSync(definition.config)(options)).pipe(
-      Layer.provide(Layer.mergeAll(Layer.succeed(PluginHost, { cluster: "test", home }), NodeContext.layer))
-    )
-  ).pipe(Effect.map((ctx) => Context.get(ctx, Scheduler)))
+  buildScheduler(definition, { cluster: "test", home }, options)
 
-/** Repeats `self` every 200 ms until `done` holds; dies with the last value after `timeoutMs`. */
-export const eventually = <A, E, R>(self: Effect.Effect<A, E, R>, done: (a: A) => boolean, timeoutMs = 30_000) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (true) {
-      const a = yield* self
-      if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out; last value: ${JSON.stringify(a)}`)
-      yield* Effect.sleep("200 millis")
-    }
-  })
+/** Repeats `self` every 200 ms until `done` holds; dies with the last value after `timeoutMs` (30 s). */
+export const eventually = eventuallyEvery("200 millis", 30_000)
 
 /** The fields of a `squeue --json` job the tests read. */
 const SqueueJob = Schema.Struct({

@@ -1,13 +1,12 @@
 /** Shared helpers of the yarn scheduler tests: requests, the scheduler built as the host builds it. */
-import { NodeContext } from "@effect/platform-node"
-import { Context, Effect, Layer, Logger, Schema, type Scope } from "effect"
-import { fileURLToPath } from "node:url"
-import { type PluginError, PluginHost } from "../../../../core/Plugin.js"
-import { ContainerLaunch, LaunchRequest, Scheduler, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
+import type { Effect, Scope } from "effect"
+import type { PluginError } from "../../../../core/Plugin.js"
+import { ContainerLaunch, LaunchRequest, type SchedulerService, TopologyRef } from "../../../../core/Scheduler.js"
 import { PackingPlan, Resources } from "../../../../core/model/PackingPlan.js"
 import { type Config, definition } from "../../../../plugins/schedulers/yarn/index.js"
+import { buildScheduler, probe } from "../helpers.js"
 
-export const probe = fileURLToPath(new URL("./fixtures/probe.mjs", import.meta.url))
+export { collectingLogs, probe } from "../helpers.js"
 
 const GiB = 1024 * 1024 * 1024
 
@@ -39,14 +38,4 @@ export const fast = { pollIntervalMs: 5, submitTimeoutMs: 5000, killTimeoutMs: 5
 
 /** The scheduler from `options`, decoded through the plugin's schema, alive for the scope. */
 export const scheduler = (options: typeof Config.Encoded): Effect.Effect<SchedulerService, PluginError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const config = Schema.decodeUnknownSync(definition.config)({ ...fast, ...options })
-    const host = Layer.mergeAll(Layer.succeed(PluginHost, { cluster: "yarn-test", home: "/nonexistent" }), NodeContext.layer)
-    return Context.get(yield* Layer.build(definition.layer(config).pipe(Layer.provide(host))), Scheduler)
-  })
-
-/** Runs `self` with every log line collected in `lines` (message and annotations, as text). */
-export const collectingLogs = (lines: Array<string>) =>
-  Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, message }) => {
-    lines.push(`${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
-  }))
+  buildScheduler(definition, { cluster: "yarn-test", home: "/nonexistent" }, { ...fast, ...options })
