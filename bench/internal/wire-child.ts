@@ -27,8 +27,8 @@ import { DataPlane } from "../../core/engine/internal/DataPlane.js"
 import { begin, end, Kind } from "../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../core/engine/internal/Outbox.js"
 import { PeerClient } from "../../core/engine/internal/PeerClient.js"
-import { acceptPeer } from "../../core/engine/internal/PeerSocket.js"
 import { watermarksOf } from "../../core/engine/internal/StmgrConfig.js"
+import { listenForReceiver } from "./WireServer.js"
 
 const HOST = "127.0.0.1"
 const SRC_TASK = 1
@@ -127,14 +127,7 @@ const send = (stmgr: boolean, batch: Buffer, port: number) => {
       }
     })
     plane.setPlan(new Map([[DEST_TASK, 2]]))
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true)
-      acceptPeer(socket, plane)
-    })
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      out({ port: typeof address === "object" && address !== null ? address.port : 0 })
-    })
+    listenForReceiver(plane, HOST, (port) => out({ port }))
     // As a spout's bursts: batches until backpressure, then yield to the event loop.
     const pump = () => {
       scheduled = false

@@ -28,9 +28,9 @@ import { Emitter } from "../../../core/engine/internal/Emitter.js"
 import { Kind } from "../../../core/engine/internal/Frames.js"
 import { Outbox, ROUTE_BYTES } from "../../../core/engine/internal/Outbox.js"
 import { PeerClient } from "../../../core/engine/internal/PeerClient.js"
-import { acceptPeer } from "../../../core/engine/internal/PeerSocket.js"
 import type { Route } from "../../../core/engine/internal/Routes.js"
 import { watermarksOf } from "../../../core/engine/internal/StmgrConfig.js"
+import { listenForReceiver } from "../../../bench/internal/WireServer.js"
 
 const HOST = "127.0.0.1"
 const SRC_TASK = 1
@@ -193,14 +193,7 @@ const send = (stmgr: boolean, batch: Buffer, port: number) => {
     for (let t = FIRST_DEST; t < FIRST_DEST + 64; t++) remote.set(t, 2)
     plane.setPlan(remote)
     // The receiver connects; that connection carries what this one sends it (PeerSocket.ts).
-    const server = net.createServer((socket) => {
-      socket.setNoDelay(true)
-      acceptPeer(socket, plane)
-    })
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      out({ port: typeof address === "object" && address !== null ? address.port : 0 })
-    })
+    listenForReceiver(plane, HOST, (port) => out({ port }))
     // As a spout's bursts: batches until backpressure, then yield to the event loop.
     const pump = (): void => {
       for (let i = 0; i < 16 && !paused; i++) plane.fromInstance(batch)
