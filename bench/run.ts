@@ -43,10 +43,14 @@ const { mode, jsonFile, build } = Command.parseArgs(
 
 /** Phase lengths, ms. */
 const T = {
-  full: { baseWarm: 1000, base: 3000, wireWarm: 1000, wire: 2500, wireRounds: 2, warm: 4000, window: 8000, settle: 3000, settleMax: 15_000, stall: 10_000, idle: 3000, versions: 3 },
-  quick: { baseWarm: 300, base: 1000, wireWarm: 300, wire: 1000, wireRounds: 1, warm: 2000, window: 3000, settle: 1500, settleMax: 10_000, stall: 10_000, idle: 1500, versions: 1 },
+  full: { baseWarm: 1000, base: 3000, wireWarm: 1000, wire: 2500, wireRounds: 2, warm: 4000, window: 8000, settle: 3000, settleMax: 15_000, stall: 10_000, idle: 15_000, versions: 3 },
+  quick: { baseWarm: 300, base: 1000, wireWarm: 300, wire: 1000, wireRounds: 1, warm: 2000, window: 3000, settle: 1500, settleMax: 10_000, stall: 10_000, idle: 8000, versions: 1 },
   smoke: { baseWarm: 100, base: 300, wireWarm: 100, wire: 300, wireRounds: 1, warm: 500, window: 1000, settle: 500, settleMax: 3000, stall: 1000, idle: 500, versions: 1 }
 }[mode]
+/** Instances of the bench topology in its one container (sentence 1, split 2, count 2). */
+const IDLE_INSTANCES = 5
+const IDLE_WORKERS = `const { Worker } = require("node:worker_threads"); for (let i = 0; i < ${IDLE_INSTANCES}; i++) new Worker("setInterval(() => {}, 1000)", { eval: true }); setInterval(() => {}, 1000)`
+
 const PHASES = ["baseline", "wire", "bAmo", "bAlo", "cAmo", "half", "stall", "cAlo", "idle"]
 /** `--only a,b`: the phases to run (the runtime and the CLI start-up always run). */
 const only = ((): ReadonlyArray<string> | undefined => {
@@ -162,6 +166,8 @@ const main = async () => {
     const d = await deploy(harness, topologyFile, { name: "bench-idle", containers: 1, reliable: false, rate: 0 })
     try {
       const bare = startChild(["-e", "setInterval(() => {}, 1000)"], { execArgv: false })
+      // The floor of one isolate per instance: the same bare process with as many idle worker threads.
+      const workers = startChild(["-e", IDLE_WORKERS], { execArgv: false })
       try {
         await sleep(T.idle)
         const c1 = d.containers.find((c) => c.index === 1)
@@ -170,13 +176,16 @@ const main = async () => {
         const containerRss = await settledRss(c1.pid)
         const tmanagerRss = await settledRss(c0.pid)
         const samples: Array<number> = []
+        const floor: Array<number> = []
         for (let i = 0; i < 5; i++) {
           samples.push(rssOf(bare.pid))
+          floor.push(rssOf(workers.pid))
           await sleep(100)
         }
-        res.idle = { containerRss, tmanagerRss, bareRss: quantile(samples, 0.5), instances: 5 }
+        res.idle = { containerRss, tmanagerRss, bareRss: quantile(samples, 0.5), workersRss: quantile(floor, 0.5), instances: IDLE_INSTANCES }
       } finally {
         bare.kill()
+        workers.kill()
       }
     } finally {
       await harness.kill("bench-idle")

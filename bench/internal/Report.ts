@@ -153,12 +153,19 @@ export const rows = (res: Results): Array<Row> => {
   }
 
   const i = res.idle
-  if (i === undefined) missing(["idle"], "idle", "idle container RSS", "≤ 1.50×")
-  else {
+  if (i === undefined) {
+    missing(["idle"], "idle", "idle container RSS", "≤ 1.50×")
+    missing(["idle"], "idle.floor", "bare node + one idle worker thread per instance", "—")
+  } else {
     const r = div(i.containerRss, i.bareRss)
-    out.push(row({ id: "idle", metric: "idle container RSS (1 container, 5 instances)", measured: mb(i.containerRss), measuredValue: i.containerRss,
-      baseline: `${mb(i.bareRss)} bare node`, baselineValue: i.bareRss, ratio: r, target: "≤ 1.50×", outcome: check(r !== undefined && r <= 1.5),
-      note: `container 0 (TManager only, no instances) ${mb(i.tmanagerRss)}: the executor's own footprint; the rest is one isolate per instance` }))
+    out.push(
+      row({ id: "idle", metric: `idle container RSS (1 container, ${i.instances} instances)`, measured: mb(i.containerRss), measuredValue: i.containerRss,
+        baseline: `${mb(i.bareRss)} bare node`, baselineValue: i.bareRss, ratio: r, target: "≤ 1.50×", outcome: check(r !== undefined && r <= 1.5),
+        note: `${div(i.containerRss, i.workersRss)?.toFixed(2) ?? "n/a"}× the floor below; container 0 (TManager only, no instances) ${mb(i.tmanagerRss)}: the executor's own footprint` }),
+      row({ id: "idle.floor", metric: `bare node + ${i.instances} idle worker threads (no engine code)`, measured: mb(i.workersRss), measuredValue: i.workersRss,
+        baseline: `${mb(i.bareRss)} bare node`, baselineValue: i.bareRss, ratio: div(i.workersRss, i.bareRss), target: "—", outcome: "info",
+        note: "the floor of one isolate per instance (item 6: a throwing or stalled instance ends only its worker)" })
+    )
   }
 
   const st = res.stall

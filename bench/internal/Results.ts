@@ -42,6 +42,8 @@ export interface Results {
     readonly containerRss: number
     readonly tmanagerRss: number
     readonly bareRss: number
+    /** A bare node process with `instances` idle worker threads: the floor of one isolate per instance. */
+    readonly workersRss: number
     readonly instances: number
   }
   stall?: Stall & { readonly highWatermark: number }

@@ -21,7 +21,7 @@ const ALL_ROWS = [
   "c1.1", "c1.2", "c1.3", "c2.1", "c2.2", "c2.3",
   "b.ratio", "c.ratio",
   "t.raw", "t.small", "t.large",
-  "p99.half", "submit", "idle", "stall.mem", "stall.tput"
+  "p99.half", "submit", "idle", "idle.floor", "stall.mem", "stall.tput"
 ]
 /** The rows `--smoke` measures (the others say "skipped"). */
 const SMOKE_ROWS = ["a.1", "a.2", "c1.1", "c1.2", "c1.3", "t.raw", "t.small", "t.large", "p99.half", "submit", "stall.mem", "stall.tput"]
