@@ -2,9 +2,9 @@
  * The stream manager's data plane: routes frames by destination task, without decoding payloads,
  * to a local instance or to the stream manager of the task's container; keeps the XOR ledger of
  * the local spouts' tuple trees; batches per destination (flushed when 64 KB are buffered, else
- * at the end of the current event-loop turn); and watches every buffer against the backpressure
- * watermarks. Plain TypeScript (it runs per frame); sockets and workers are attached by the
- * StreamManager.
+ * at the end of the current event-loop turn: FlushQueue.ts); and watches every buffer against the
+ * backpressure watermarks. Plain TypeScript (it runs per frame); sockets and workers are attached
+ * by the StreamManager.
  *
  * Tuples arrive in runs (RUN frames, see Outbox.ts), so the work here is per run, not per tuple:
  * a batch for another container is forwarded whole (copied once into that container's batch when
@@ -20,6 +20,7 @@ import { Backpressure, type Transition, type Watermarks } from "./Backpressure.j
 import { BufferPool } from "./BufferPool.js"
 import { ByteWriter, get32 } from "./ByteWriter.js"
 import { ACK_ENTRY, AckOp, ACKS_HEAD, FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
+import { FlushQueue } from "./FlushQueue.js"
 import { emptyStats, FLUSH_BYTES, Link, type DataPlaneStats, type Outlet } from "./Link.js"
 import { ROUTE_BYTES } from "./Outbox.js"
 
@@ -52,8 +53,7 @@ export class DataPlane {
   private routes: Array<Link | undefined> = []
   /** By task id: true for this container's tasks (a Map lookup per frame costs more). */
   private readonly local: Array<boolean> = []
-  private readonly dirty: Array<Link> = []
-  private flushScheduled = false
+  private readonly queue = new FlushQueue((link) => this.flushLink(link))
   private paused = false
   private readonly control = new ByteWriter(64)
   /** The time of the batch being routed, once read (-1: not yet). */
@@ -108,7 +108,7 @@ export class DataPlane {
     if (outlet === undefined) {
       this.acks.dropTask(task)
       this.afterTransition(this.bp.update(link.name, link.buffered))
-    } else this.markDirty(link)
+    } else this.queue.mark(link)
   }
 
   /** This stream manager's container. */
@@ -132,7 +132,7 @@ export class DataPlane {
       writeControl(this.control, Kind.HELLO, this.o.container)
       if (this.bp.initiating) writeControl(this.control, Kind.BP_START, this.o.container)
       outlet.send(this.control.take())
-      this.markDirty(link)
+      this.queue.mark(link)
     }
   }
 
@@ -155,7 +155,7 @@ export class DataPlane {
     if (link === undefined) return
     link.inflight = Math.max(0, link.inflight - bytes)
     link.batches = Math.max(0, link.batches - 1)
-    if (link.pending) this.markDirty(link)
+    if (link.pending) this.queue.mark(link)
     this.afterTransition(this.bp.update(link.name, link.buffered))
   }
 
@@ -176,7 +176,7 @@ export class DataPlane {
     // A batch that is one run (an instance feeding one local task) can go on without a copy.
     if (owned && batch.length >= 4 && 4 + batch.readUInt32LE(0) === batch.length) this.route(batch, 0, batch.length, true)
     else forEachFrame(batch, 0, batch.length, this.onFrame)
-    this.scheduleFlush()
+    this.queue.schedule()
   }
 
   /** Sends frames for another container on as they are, at the end of the turn with whatever
@@ -197,7 +197,7 @@ export class DataPlane {
     this.stats.bytesToPeers += frames.length
     if (owned && link.outlet !== undefined && link.out.len === 0) link.hold(frames)
     else link.out.bytes(frames)
-    this.markDirty(link)
+    this.queue.mark(link)
     // Sent once big enough, as `route` does: a batch that grew large would end as a big buffer.
     if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
@@ -217,7 +217,7 @@ export class DataPlane {
     }
     this.clock = -1
     this.route(buf, start, end, owned)
-    this.scheduleFlush()
+    this.queue.schedule()
   }
 
   private readonly onFrame = (buf: Buffer, start: number, end: number): void => this.route(buf, start, end, false)
@@ -249,12 +249,12 @@ export class DataPlane {
     // frames would copy it for nothing; backpressure still counts its bytes).
     if (owned && from > start && end - from >= PASS_BYTES && link.out.len === 0 && link.outlet?.offer === undefined) {
       link.hold(buf.subarray(from, end))
-      return this.markDirty(link)
+      return this.queue.mark(link)
     }
     link.out.bytes(buf, from, end)
     // Copied: an owned buffer is free again.
     if (owned && buf.buffer instanceof ArrayBuffer) this.pool.give(buf.buffer)
-    this.markDirty(link)
+    this.queue.mark(link)
     if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
 
@@ -283,36 +283,18 @@ export class DataPlane {
     else if (reason === FailReason.TIMEOUT) this.stats.timedOut++
     else this.stats.failed++
     writeOutcome(link.out, kind, spoutTask, hi, lo, reason)
-    this.markDirty(link)
+    this.queue.mark(link)
   }
 
   /** Fails the roots whose message timeout passed. Called periodically. */
   expire(now = performance.now()): void {
     this.acks.expireRoots(now, (task, hi, lo) => this.outcome(Kind.FAILED, task, hi, lo, FailReason.TIMEOUT))
-    this.scheduleFlush()
-  }
-
-  private markDirty(link: Link): void {
-    if (link.dirty) return
-    link.dirty = true
-    this.dirty.push(link)
-    this.scheduleFlush()
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.dirty.length === 0) return
-    this.flushScheduled = true
-    setImmediate(this.flush)
+    this.queue.schedule()
   }
 
   /** Sends every buffered batch whose destination is connected. */
-  readonly flush = (): void => {
-    this.flushScheduled = false
-    const links = this.dirty.splice(0)
-    for (const link of links) {
-      link.dirty = false
-      this.flushLink(link)
-    }
+  flush(): void {
+    this.queue.flush()
   }
 
   /** Sends a link's batches, if they may go now (see `Link.flush`). */
