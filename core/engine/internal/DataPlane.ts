@@ -13,13 +13,14 @@
  * batches written to other containers' sockets come from the pool and go back to it once written,
  * as do those a frame cut by a socket read is completed in (BufferPool.ts).
  * Acking work arrives as one ACKS frame per instance batch and spout task, applied to the XOR
- * ledger in one pass.
+ * ledger in one pass (AckFrames.ts).
  */
+import { AckFrames } from "./AckFrames.js"
 import { AckTable } from "./AckTable.js"
 import { Backpressure, type Transition, type Watermarks } from "./Backpressure.js"
 import { BufferPool } from "./BufferPool.js"
 import { ByteWriter, get32 } from "./ByteWriter.js"
-import { ACK_ENTRY, AckOp, ACKS_HEAD, FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
+import { FailReason, forEachFrame, Kind, RUN_HEAD, tuplesIn, writeControl, writeOutcome } from "./Frames.js"
 import { FlushQueue } from "./FlushQueue.js"
 import { emptyStats, FLUSH_BYTES, Link, type DataPlaneStats, type Outlet } from "./Link.js"
 import { ROUTE_BYTES } from "./Outbox.js"
@@ -56,11 +57,11 @@ export class DataPlane {
   private readonly queue = new FlushQueue((link) => this.flushLink(link))
   private paused = false
   private readonly control = new ByteWriter(64)
-  /** The time of the batch being routed, once read (-1: not yet). */
-  private clock = -1
+  private readonly ackFrames: AckFrames
 
   constructor(private readonly o: DataPlaneOptions) {
     this.acks = new AckTable(o.messageTimeoutMs)
+    this.ackFrames = new AckFrames(this.acks, (kind, task, hi, lo, reason) => this.outcome(kind, task, hi, lo, reason))
     this.bp = new Backpressure(o.watermarks)
     for (const t of o.localTasks) {
       this.instances.set(t, new Link(`instance-${t}`))
@@ -172,7 +173,7 @@ export class DataPlane {
     if (batch.length >= ROUTE_BYTES && batch.readUInt32LE(4) === 0 && batch[8] === Kind.ROUTE) {
       return this.forward(batch.readUInt32LE(9), batch.subarray(ROUTE_BYTES), owned)
     }
-    this.clock = -1
+    this.ackFrames.newBatch()
     // A batch that is one run (an instance feeding one local task) can go on without a copy.
     if (owned && batch.length >= 4 && 4 + batch.readUInt32LE(0) === batch.length) this.route(batch, 0, batch.length, true)
     else forEachFrame(batch, 0, batch.length, this.onFrame)
@@ -215,7 +216,7 @@ export class DataPlane {
       }
       return
     }
-    this.clock = -1
+    this.ackFrames.newBatch()
     this.route(buf, start, end, owned)
     this.queue.schedule()
   }
@@ -228,7 +229,7 @@ export class DataPlane {
     const dest = get32(buf, start + 4)
     const kind = buf[start + 8]!
     const local = this.local[dest] === true
-    if (local && kind === Kind.ACKS) return this.applyAcks(dest, buf, start, end)
+    if (local && kind === Kind.ACKS) return this.ackFrames.apply(dest, buf, start, end)
     const link = this.routes[dest]
     const tuples = tuplesIn(buf, start)
     if (link === undefined) {
@@ -258,24 +259,7 @@ export class DataPlane {
     if (link.out.len >= FLUSH_BYTES) this.flushLink(link)
   }
 
-  /** Applies the entries of the ACKS frame at `start` for local spout task `spoutTask`, in order. */
-  private applyAcks(spoutTask: number, buf: Buffer, start: number, end: number): void {
-    const acks = this.acks
-    const stop = Math.min(end, start + ACKS_HEAD + get32(buf, start + 9) * ACK_ENTRY)
-    for (let o = start + ACKS_HEAD; o + ACK_ENTRY <= stop; o += ACK_ENTRY) {
-      const op = buf[o]
-      const hi = get32(buf, o + 1)
-      const lo = get32(buf, o + 5)
-      if (op === AckOp.XOR) {
-        if (acks.xorRoot(hi, lo, get32(buf, o + 9), get32(buf, o + 13)) >= 0) this.outcome(Kind.ACKED, spoutTask, hi, lo, 0)
-      } else if (op === AckOp.INIT) {
-        // The clock is read once per batch of frames, not per root.
-        if (this.clock < 0) this.clock = performance.now()
-        acks.openRoot(spoutTask, hi, lo, get32(buf, o + 9), get32(buf, o + 13), this.clock)
-      } else if (op === AckOp.FAIL && acks.failRoot(hi, lo) >= 0) this.outcome(Kind.FAILED, spoutTask, hi, lo, FailReason.EXPLICIT)
-    }
-  }
-
+  /** Tells a local spout task that one of its trees ended (an ACKED or FAILED frame), counted. */
   private outcome(kind: number, spoutTask: number, hi: number, lo: number, reason: number): void {
     const link = this.routes[spoutTask]
     if (link === undefined || this.local[spoutTask] !== true) return
@@ -288,7 +272,7 @@ export class DataPlane {
 
   /** Fails the roots whose message timeout passed. Called periodically. */
   expire(now = performance.now()): void {
-    this.acks.expireRoots(now, (task, hi, lo) => this.outcome(Kind.FAILED, task, hi, lo, FailReason.TIMEOUT))
+    this.ackFrames.expire(now)
     this.queue.schedule()
   }
 
