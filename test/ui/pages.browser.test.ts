@@ -206,6 +206,36 @@ describeBrowser("the Heron UI in Chromium, against a running word count", () => 
     await page.context().close()
   }, 120_000)
 
+  it("shows the log page asked for last, when the page opened on arrival answers after 'Tail' was asked", async () => {
+    const { browser, wc } = ready()
+    const { page, errors } = await watch(browser)
+    // The first answer about the log's end is held back 2.5 s: the tail opened on arrival then
+    // answers after the reader has asked for a newer tail, and must not replace it.
+    let held: Promise<void> | undefined
+    await page.route("**/topologies/containerfiledata?*", async (route) => {
+      const response = await route.fetch()
+      if (held === undefined && new URL(route.request().url()).searchParams.get("offset") === "-1") {
+        held = new Promise<void>((resolve) => setTimeout(resolve, 2500)).then(() => route.fulfill({ response }))
+        return held
+      }
+      return route.fulfill({ response })
+    })
+    await page.goto(`${wc.base}${wc.path}/container/1`)
+    const stmgr = record(record(record(await result(`${wc.base}/topologies/physicalplan?${wc.query}`))["stmgrs"])["stmgr-1"])
+    // The held answer has been read from the Tracker: the line below is newer than it.
+    await expect.poll(() => held !== undefined, { timeout: 30_000 }).toBe(true)
+    appendFileSync(join(String(stmgr["cwd"]), "container.log"), "a line written after the page opened\n")
+    await page.getByRole("button", { name: "Tail ⇥" }).click()
+    const pre = page.locator("pre.log")
+    await expect.poll(() => pre.innerText(), { timeout: 30_000 }).toContain("a line written after the page opened")
+    await held
+    // Whatever the late answer would have asked for next is local and quick.
+    await page.waitForTimeout(1500)
+    expect(await pre.innerText()).toContain("a line written after the page opened")
+    expect(errors).toEqual([])
+    await page.context().close()
+  }, 120_000)
+
   it("pages through a container's log and follows it, browses and downloads its files, shows its process, its heap and a heap dump", async () => {
     const { browser, wc } = ready()
     const { page, errors } = await watch(browser)

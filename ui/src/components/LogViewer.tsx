@@ -42,20 +42,32 @@ export const LogViewer = ({ address, container, path }: { readonly address: Addr
   /** The file's size: asking from offset -1 answers its end. */
   const end = async (signal?: AbortSignal) => (await read(-1, -1, signal))?.offset
 
-  const showPage = async (offset: number, length: number) => {
+  /**
+   * Each page asked for takes a new number; an answer that arrives after a newer request was made
+   * (the tail opened on mount, then "Tail" or "← Older" clicked before it answered) is dropped,
+   * so the page shown is always the one asked for last.
+   */
+  const asked = useRef(0)
+  const showPage = async (offset: number, length: number, request = ++asked.current) => {
     setBusy(true)
     const total = await end()
-    const at = Math.max(0, offset)
-    const page = await read(at, Math.max(0, length))
+    const page = await read(Math.max(0, offset), Math.max(0, length))
+    if (request !== asked.current) return
     setBusy(false)
     if (page === undefined) return
     setSize(total)
     setChunks([page])
   }
   const tail = async () => {
+    const request = ++asked.current
+    setBusy(true)
     const total = await end()
-    if (total === undefined) return
-    await showPage(total - PAGE, Math.min(PAGE, total))
+    if (request !== asked.current) return
+    if (total === undefined) {
+      setBusy(false)
+      return
+    }
+    await showPage(total - PAGE, Math.min(PAGE, total), request)
     pinned.current = true
   }
 
@@ -110,7 +122,13 @@ export const LogViewer = ({ address, container, path }: { readonly address: Addr
         <button type="button" disabled={busy || follow || shownStart === 0} onClick={() => void showPage(shownStart - PAGE, Math.min(PAGE, shownStart))}>← Older</button>
         <button type="button" disabled={busy || follow || size === undefined || shownEnd >= size} onClick={() => void showPage(shownEnd, PAGE)}>Newer →</button>
         <button type="button" disabled={busy || follow} onClick={() => void tail()}>Tail ⇥</button>
-        <button type="button" aria-pressed={follow} class={follow ? "on" : undefined} onClick={() => { pinned.current = true; setFollow(!follow) }}>
+        <button type="button" aria-pressed={follow} class={follow ? "on" : undefined} onClick={() => {
+          // A page still on its way would replace what following appends: drop it.
+          asked.current++
+          setBusy(false)
+          pinned.current = true
+          setFollow(!follow)
+        }}>
           {follow ? "◼ Stop following" : "▶ Follow"}
         </button>
         <span class="muted" aria-live="polite">
