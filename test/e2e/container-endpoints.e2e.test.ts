@@ -6,19 +6,12 @@ import { afterAll, describe, expect, it } from "vitest"
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { isRecord, result, startRuntime, stopRuntime } from "../support/localCluster.js"
+import { polling } from "../support/polling.js"
 import { repoRoot, run, stopAll, tempHome, trackerUrl } from "../support/processes.js"
 
 afterAll(stopAll)
 
-const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const until = polling({ timeoutMs: 60_000, everyMs: 100, onProbeError: "fail" })
 
 const record = (u: unknown): Record<string, unknown> => (isRecord(u) ? u : {})
 

@@ -5,21 +5,13 @@
 import { describe, expect, it } from "vitest"
 import { isRecord, result } from "../support/localCluster.js"
 import { patientTrackerUrl, run, start, tempHome } from "../support/processes.js"
+import { polling } from "../support/polling.js"
 import { slurmStepOf } from "../support/services/slurm.js"
 import { slurmSuite } from "./support/slurmSuite.js"
 
 const { skip, slurm } = slurmSuite()
 
-/** Polls an async probe every 250 ms until it gives a value. */
-const until = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 30_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
+const until = polling({ timeoutMs: 30_000, everyMs: 250, onProbeError: "fail" })
 
 /** Stream manager pids of a topology's physical plan in the Tracker. */
 const stmgrPids = async (base: string, cluster: string, topology: string): Promise<Array<number>> => {

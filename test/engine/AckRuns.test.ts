@@ -13,15 +13,9 @@ import { Outbox, ROUTE_BYTES } from "../../core/engine/internal/Outbox.js"
 import { routesOf } from "../../core/engine/internal/Routes.js"
 import { bolt, spout, type BoltCollector, type Tuple } from "../../core/topology/Api.js"
 import { TopologyBuilder } from "../../core/topology/TopologyBuilder.js"
+import { waitUntil } from "../support/polling.js"
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const until = async (what: string, f: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await sleep(2)
-  }
-}
+const until = (what: string, f: () => boolean, ms?: number) => waitUntil(what, f, ms)
 const nextTurn = () => new Promise((r) => setImmediate(r))
 
 interface Entry {

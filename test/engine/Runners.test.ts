@@ -11,15 +11,10 @@ import type { FromWorker, PlanMessage } from "../../core/engine/internal/WorkerP
 import { bolt, spout, type Bolt, type BoltCollector, type Spout, type Tuple } from "../../core/topology/Api.js"
 import { CountMetric } from "../../core/topology/Metrics.js"
 import { TopologyBuilder } from "../../core/topology/TopologyBuilder.js"
+import { waitUntil } from "../support/polling.js"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const until = async (what: string, f: () => boolean, ms = 3000) => {
-  const deadline = Date.now() + ms
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await sleep(5)
-  }
-}
+const until = (what: string, f: () => boolean, ms = 3000) => waitUntil(what, f, ms, 5)
 
 /** An IO that records batches (frames by kind; an ACKS frame as one record per entry, with its
  * op and root) and control messages. */

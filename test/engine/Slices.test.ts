@@ -13,6 +13,7 @@ import { SpoutRunner } from "../../core/engine/internal/SpoutRunner.js"
 import type { FromWorker, PlanMessage } from "../../core/engine/internal/WorkerProtocol.js"
 import { bolt, spout, type Bolt, type Spout } from "../../core/topology/Api.js"
 import { TopologyBuilder } from "../../core/topology/TopologyBuilder.js"
+import { waitUntil } from "../support/polling.js"
 
 /** A clock that moves only when told to, counting how often it is read. */
 const fakeClock = () => {
@@ -20,14 +21,7 @@ const fakeClock = () => {
   return c
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const until = async (what: string, f: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await sleep(2)
-  }
-}
+const until = (what: string, f: () => boolean, ms?: number) => waitUntil(what, f, ms)
 const nextTurn = () => new Promise((r) => setImmediate(r))
 
 const topologyOf = (s: () => Spout, b: () => Bolt) =>

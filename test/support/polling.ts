@@ -8,6 +8,12 @@ export interface Patience {
   readonly timeoutMs: number
   /** The pause between two calls of the probe. */
   readonly everyMs: number
+  /**
+   * What a probe that throws or rejects means: "not yet" (the default: the Tracker answers with an
+   * error before the topology registers), or a failure of the test at once ("fail"), for suites
+   * whose probes only throw when something is really wrong.
+   */
+  readonly onProbeError?: "retry" | "fail"
 }
 
 /**
@@ -15,7 +21,7 @@ export interface Patience {
  * A probe that throws or rejects counts as "not yet" (the Tracker answers with an error before the
  * topology registers). After `timeoutMs` it fails naming `what` and the probe's last error.
  */
-export const polling = ({ timeoutMs: defaultTimeoutMs, everyMs }: Patience) =>
+export const polling = ({ timeoutMs: defaultTimeoutMs, everyMs, onProbeError = "retry" }: Patience) =>
   async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = defaultTimeoutMs): Promise<A> => {
     const deadline = Date.now() + timeoutMs
     let last: unknown
@@ -24,9 +30,23 @@ export const polling = ({ timeoutMs: defaultTimeoutMs, everyMs }: Patience) =>
         const value = await probe()
         if (value !== undefined) return value
       } catch (e) {
+        if (onProbeError === "fail") throw e
         last = e
       }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`)
       await new Promise((r) => setTimeout(r, everyMs))
     }
   }
+
+/**
+ * `waitUntil(what, condition)`: for in-process tests, checks a synchronous condition every
+ * `everyMs` (a few ms: what it waits on moves on the same event loop) and fails naming `what`
+ * after `timeoutMs`.
+ */
+export const waitUntil = async (what: string, condition: () => boolean, timeoutMs = 10_000, everyMs = 2): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
