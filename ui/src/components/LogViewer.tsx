@@ -45,12 +45,13 @@ export const LogViewer = ({ address, container, path }: { readonly address: Addr
   /**
    * Each page asked for takes a new number; an answer that arrives after a newer request was made
    * (the tail opened on mount, then "Tail" or "← Older" clicked before it answered) is dropped,
-   * so the page shown is always the one asked for last.
+   * so the page shown is always the one asked for last. `known` is the file's size when the caller
+   * has just read it (the tail), so it is not asked twice.
    */
   const asked = useRef(0)
-  const showPage = async (offset: number, length: number, request = ++asked.current) => {
+  const showPage = async (offset: number, length: number, request = ++asked.current, known?: number) => {
     setBusy(true)
-    const total = await end()
+    const total = known ?? (await end())
     const page = await read(Math.max(0, offset), Math.max(0, length))
     if (request !== asked.current) return
     setBusy(false)
@@ -67,7 +68,7 @@ export const LogViewer = ({ address, container, path }: { readonly address: Addr
       setBusy(false)
       return
     }
-    await showPage(total - PAGE, Math.min(PAGE, total), request)
+    await showPage(total - PAGE, Math.min(PAGE, total), request, total)
     pinned.current = true
   }
 
